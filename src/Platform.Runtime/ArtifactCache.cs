@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Platform.Runtime.Caching;
+using Wasmtime;
+
+namespace Platform.Runtime;
+
+/// <summary>
+/// Compiled modules by SHA-256: an in-memory LRU in front of verified artifacts on disk
+/// (keyed by module hash and engine fingerprint), compiling only on a miss. Concurrent requests
+/// for one module share one disk load or compile. Thread-safe.
+/// </summary>
+public sealed class ArtifactCache
+{
+    private readonly WasmEngine _engine;
+    private readonly ModuleValidator _validator;
+    private readonly ModuleLru _memory;
+    private readonly ConcurrentDictionary<string, Lazy<CompiledModule?>> _loading = new(StringComparer.Ordinal);
+    private long _memoryHits;
+    private long _diskHits;
+    private long _misses;
+    private long _compiles;
+    private long _compileTicks;
+    private long _corrupt;
+
+    public ArtifactCache(WasmEngine engine)
+    {
+        _engine = engine;
+        _validator = new ModuleValidator(engine);
+        _memory = new ModuleLru(engine.Options.MemoryCacheMaxModules, engine.Options.MemoryCacheMaxBytes);
+        Directory = Path.GetFullPath(engine.Options.CacheDir);
+        System.IO.Directory.CreateDirectory(Directory);
+    }
+
+    public string Directory { get; }
+
+    public CacheStatistics Statistics => new(
+        Interlocked.Read(ref _memoryHits),
+        Interlocked.Read(ref _diskHits),
+        Interlocked.Read(ref _misses),
+        Interlocked.Read(ref _compiles),
+        TimeSpan.FromTicks(Interlocked.Read(ref _compileTicks)),
+        Interlocked.Read(ref _corrupt),
+        _memory.Count,
+        _memory.Bytes);
+
+    /// <summary>Memory, then disk, then compile. Throws <see cref="InvalidModuleException"/> for bytes that are not a runnable module.</summary>
+    public CompiledModule GetOrCompile(byte[] wasmBytes)
+    {
+        ArgumentNullException.ThrowIfNull(wasmBytes);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(wasmBytes));
+        return GetOrLoad(sha256, wasmBytes)!;
+    }
+
+    /// <summary>Memory, then disk; null when the module has to be fetched and compiled.</summary>
+    public CompiledModule? TryGet(string sha256)
+    {
+        ValidateHash(sha256);
+        return GetOrLoad(sha256, wasmBytes: null);
+    }
+
+    /// <summary>Whether a module can be served without its bytes (in memory or on disk).</summary>
+    public bool Contains(string sha256)
+    {
+        ValidateHash(sha256);
+        return _memory.TryGet(sha256, out _) || File.Exists(ArtifactPath(sha256));
+    }
+
+    /// <summary>Module hashes with an artifact on disk for this engine fingerprint.</summary>
+    public IReadOnlyList<string> ListArtifacts()
+    {
+        var suffix = $".{_engine.Fingerprint}.cwasm";
+        return System.IO.Directory.EnumerateFiles(Directory, "*" + suffix)
+            .Select(path => Path.GetFileName(path)[..^suffix.Length])
+            .Where(IsHash)
+            .ToList();
+    }
+
+    public void Evict(string sha256)
+    {
+        ValidateHash(sha256);
+        _memory.Remove(sha256);
+        File.Delete(ArtifactPath(sha256));
+    }
+
+    private CompiledModule? GetOrLoad(string sha256, byte[]? wasmBytes)
+    {
+        if (_memory.TryGet(sha256, out var cached))
+        {
+            Interlocked.Increment(ref _memoryHits);
+            return cached;
+        }
+
+        var loading = _loading.GetOrAdd(sha256, key => new Lazy<CompiledModule?>(() => LoadOrCompile(key, wasmBytes)));
+        try
+        {
+            return loading.Value;
+        }
+        finally
+        {
+            _loading.TryRemove(KeyValuePair.Create(sha256, loading));
+        }
+    }
+
+    private CompiledModule? LoadOrCompile(string sha256, byte[]? wasmBytes)
+    {
+        var loaded = LoadFromDisk(sha256);
+        if (loaded is not null)
+        {
+            Interlocked.Increment(ref _diskHits);
+            _memory.Add(loaded);
+            return loaded;
+        }
+
+        Interlocked.Increment(ref _misses);
+        if (wasmBytes is null) return null;
+
+        var compiled = Compile(sha256, wasmBytes);
+        _memory.Add(compiled);
+        return compiled;
+    }
+
+    private CompiledModule? LoadFromDisk(string sha256)
+    {
+        var path = ArtifactPath(sha256);
+        var payload = ArtifactFile.ReadVerified(path, sha256, _engine.Fingerprint, out var problem);
+        if (payload is not null)
+        {
+            try
+            {
+                return new CompiledModule(sha256, Module.Deserialize(_engine.Engine, "function", payload), payload.Length);
+            }
+            catch (WasmtimeException ex)
+            {
+                problem = ex.Message;
+            }
+        }
+
+        if (problem is not null)
+        {
+            Interlocked.Increment(ref _corrupt);
+            Trace.TraceWarning($"Discarding artifact {path}: {problem}");
+            File.Delete(path);
+        }
+
+        return null;
+    }
+
+    private CompiledModule Compile(string sha256, byte[] wasmBytes)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var verdict = _validator.Compile(wasmBytes, new ModuleLimits(long.MaxValue, int.MaxValue), out var module);
+        if (!verdict.IsValid || module is null) throw new InvalidModuleException(verdict.Error ?? "invalid module");
+        if (verdict.Sha256 != sha256)
+        {
+            module.Dispose();
+            throw new InvalidModuleException("the cache takes binary modules; convert WAT with ModuleValidator first");
+        }
+
+        var artifact = module.Serialize();
+        Interlocked.Increment(ref _compiles);
+        Interlocked.Add(ref _compileTicks, Stopwatch.GetElapsedTime(started).Ticks);
+        ArtifactFile.Write(ArtifactPath(sha256), sha256, _engine.Fingerprint, artifact);
+        return new CompiledModule(sha256, module, artifact.Length);
+    }
+
+    private string ArtifactPath(string sha256) => Path.Combine(Directory, ArtifactFile.FileName(sha256, _engine.Fingerprint));
+
+    private static void ValidateHash(string sha256)
+    {
+        if (!IsHash(sha256)) throw new ArgumentException("expected a lowercase hex SHA-256", nameof(sha256));
+    }
+
+    private static bool IsHash(string value) => value.Length == 64 && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+}

@@ -1,0 +1,59 @@
+using System.Text;
+
+namespace Platform.Runtime.Tests;
+
+/// <summary>An engine with its own temporary artifact cache, plus shortcuts to compile and run.</summary>
+internal sealed class TestSandbox : IDisposable
+{
+    public TestSandbox(RuntimeOptions? options = null)
+    {
+        Options = options ?? new RuntimeOptions();
+        if (options is null) Options.CacheDir = Path.Combine(Path.GetTempPath(), "platform-tests", Guid.NewGuid().ToString("N"));
+        Engine = new WasmEngine(Options);
+        Cache = new ArtifactCache(Engine);
+        Validator = new ModuleValidator(Engine);
+        Executor = new FunctionExecutor(Engine);
+    }
+
+    public RuntimeOptions Options { get; }
+
+    public WasmEngine Engine { get; }
+
+    public ArtifactCache Cache { get; }
+
+    public ModuleValidator Validator { get; }
+
+    public FunctionExecutor Executor { get; }
+
+    public CompiledModule Compile(string wat) => Compile(Encoding.UTF8.GetBytes(wat));
+
+    public CompiledModule Compile(byte[] source)
+    {
+        var verdict = Validator.Validate(source, ModuleLimits.Default);
+        Assert.True(verdict.IsValid, verdict.Error);
+        return Cache.GetOrCompile(verdict.WasmBytes!);
+    }
+
+    public InvocationResult Run(string wat, string input = "", InvocationLimits? limits = null) =>
+        Run(Compile(wat), input, limits);
+
+    public InvocationResult Run(CompiledModule module, string input = "", InvocationLimits? limits = null) =>
+        Executor.Invoke(module, new InvocationRequest
+        {
+            Input = Encoding.UTF8.GetBytes(input),
+            Args = ["test-function"],
+            Limits = limits ?? InvocationLimits.Default,
+        });
+
+    public void Dispose()
+    {
+        Engine.Dispose();
+        try
+        {
+            Directory.Delete(Options.CacheDir, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}

@@ -1,0 +1,195 @@
+namespace Platform.Runtime.Tests;
+
+/// <summary>Guest modules written in WAT for the tests.</summary>
+internal static class Wat
+{
+    private const string FdWrite = """(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))""";
+    private const string FdRead = """(import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))""";
+    private const string ProcExit = """(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))""";
+
+    /// <summary>Writes "hello" to stdout.</summary>
+    public const string Hello = $$"""
+        (module
+          {{FdWrite}}
+          (memory (export "memory") 1)
+          (data (i32.const 16) "hello")
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const 5))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """;
+
+    /// <summary>Copies stdin to stdout through a 4 KiB buffer.</summary>
+    public const string Echo = $$"""
+        (module
+          {{FdWrite}}
+          {{FdRead}}
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (loop $next
+              (i32.store (i32.const 0) (i32.const 1024))
+              (i32.store (i32.const 4) (i32.const 4096))
+              (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+              (if (i32.gt_u (i32.load (i32.const 8)) (i32.const 0))
+                (then
+                  (i32.store (i32.const 4) (i32.load (i32.const 8)))
+                  (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 12)))
+                  (br $next))))))
+        """;
+
+    /// <summary>Loops forever.</summary>
+    public const string Spin = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "_start") (loop $forever (br $forever))))
+        """;
+
+    /// <summary>Loops forever inside the start function, i.e. during instantiation.</summary>
+    public const string SpinInStart = """
+        (module
+          (memory (export "memory") 1)
+          (func $init (loop $forever (br $forever)))
+          (start $init)
+          (func (export "_start")))
+        """;
+
+    /// <summary>Grows memory one page at a time until refused, then traps.</summary>
+    public const string MemoryBomb = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (loop $grow
+              (br_if $grow (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+            unreachable))
+        """;
+
+    /// <summary>Asks for more memory at once than any limit allows (initial memory 2 GiB).</summary>
+    public const string HugeInitialMemory = """
+        (module
+          (memory (export "memory") 32768)
+          (func (export "_start")))
+        """;
+
+    public const string Recurse = """
+        (module
+          (memory (export "memory") 1)
+          (func $down (param i32) (result i32)
+            (i32.add (call $down (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+          (func (export "_start") (drop (call $down (i32.const 0)))))
+        """;
+
+    /// <summary>Writes 4 KiB to stdout forever.</summary>
+    public const string Flood = $$"""
+        (module
+          {{FdWrite}}
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 1024))
+            (i32.store (i32.const 4) (i32.const 4096))
+            (loop $more
+              (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+              (br $more))))
+        """;
+
+    /// <summary>Writes 4 KiB to stderr 100 times, then "done" to stdout.</summary>
+    public const string LogFlood = $$"""
+        (module
+          {{FdWrite}}
+          (memory (export "memory") 1)
+          (data (i32.const 16) "done")
+          (func (export "_start") (local $i i32)
+            (i32.store (i32.const 0) (i32.const 1024))
+            (i32.store (i32.const 4) (i32.const 4096))
+            (loop $more
+              (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $more (i32.lt_u (local.get $i) (i32.const 100))))
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const 4))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """;
+
+    public static string Exit(int code) => $$"""
+        (module
+          {{ProcExit}}
+          (memory (export "memory") 1)
+          (func (export "_start") (call $proc_exit (i32.const {{code}}))))
+        """;
+
+    public const string Unreachable = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "_start") unreachable))
+        """;
+
+    public const string DivideByZero = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "_start") (drop (i32.div_u (i32.const 1) (i32.const 0)))))
+        """;
+
+    /// <summary>Writes a pointer past the end of memory as an iovec: the host must answer EFAULT, not crash.</summary>
+    public const string BadPointer = $$"""
+        (module
+          {{FdWrite}}
+          {{ProcExit}}
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 0x7ffffff0))
+            (i32.store (i32.const 4) (i32.const 0x7fffffff))
+            (call $proc_exit (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """;
+
+    /// <summary>Writes argv and environ (NUL-separated) to stdout.</summary>
+    public const string ArgsAndEnv = $$"""
+        (module
+          {{FdWrite}}
+          (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "environ_sizes_get" (func $environ_sizes_get (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "environ_get" (func $environ_get (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func $print (param $ptr i32) (param $len i32)
+            (i32.store (i32.const 0) (local.get $ptr))
+            (i32.store (i32.const 4) (local.get $len))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+          (func (export "_start")
+            (drop (call $args_sizes_get (i32.const 16) (i32.const 20)))
+            (drop (call $args_get (i32.const 1024) (i32.const 4096)))
+            (call $print (i32.const 4096) (i32.load (i32.const 20)))
+            (drop (call $environ_sizes_get (i32.const 16) (i32.const 20)))
+            (drop (call $environ_get (i32.const 2048) (i32.const 8192)))
+            (call $print (i32.const 8192) (i32.load (i32.const 20)))))
+        """;
+
+    public const string NoStart = """
+        (module (memory (export "memory") 1) (func (export "main")))
+        """;
+
+    public const string ForeignImport = """
+        (module
+          (import "evil_host" "open_socket" (func (param i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")))
+        """;
+
+    public const string WrongWasiSignature = """
+        (module
+          (import "wasi_snapshot_preview1" "fd_write" (func (param i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")))
+        """;
+
+    public const string UnknownWasiFunction = """
+        (module
+          (import "wasi_snapshot_preview1" "open_everything" (func (param i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")))
+        """;
+
+    /// <summary>A module defining <paramref name="count"/> functions.</summary>
+    public static string ManyFunctions(int count) =>
+        "(module (memory (export \"memory\") 1) (func (export \"_start\")) "
+        + string.Concat(Enumerable.Range(0, count).Select(i => $"(func $f{i} (result i32) (i32.const {i})) "))
+        + ")";
+}
