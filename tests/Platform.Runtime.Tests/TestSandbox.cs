@@ -5,10 +5,13 @@ namespace Platform.Runtime.Tests;
 /// <summary>An engine with its own temporary artifact cache, plus shortcuts to compile and run.</summary>
 internal sealed class TestSandbox : IDisposable
 {
+    private readonly bool _ownsCacheDir;
+
+    /// <summary>With options, the caller owns the cache folder; without, the sandbox makes and removes its own.</summary>
     public TestSandbox(RuntimeOptions? options = null)
     {
-        Options = options ?? new RuntimeOptions();
-        if (options is null) Options.CacheDir = Path.Combine(Path.GetTempPath(), "platform-tests", Guid.NewGuid().ToString("N"));
+        _ownsCacheDir = options is null;
+        Options = options ?? new RuntimeOptions { CacheDir = Path.Combine(Path.GetTempPath(), "platform-tests", Guid.NewGuid().ToString("N")) };
         Engine = new WasmEngine(Options);
         Cache = new ArtifactCache(Engine);
         Validator = new ModuleValidator(Engine);
@@ -48,6 +51,7 @@ internal sealed class TestSandbox : IDisposable
     public void Dispose()
     {
         Engine.Dispose();
+        if (!_ownsCacheDir) return;
         try
         {
             Directory.Delete(Options.CacheDir, recursive: true);
