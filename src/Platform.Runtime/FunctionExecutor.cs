@@ -76,12 +76,15 @@ public sealed class FunctionExecutor(WasmEngine engine)
 
     /// <summary>
     /// Wasmtime refuses a memory.grow past the store limit by returning -1, not by trapping, so
-    /// the host cannot see the refusal. A guest that failed while its memory was within one page
-    /// of the limit is taken to have failed for want of memory.
+    /// the host cannot see the refusal. A guest that trapped while its memory was within a
+    /// sixteenth of the limit (at least one page) is taken to have failed for want of memory:
+    /// allocators ask for more than a page, so a refused request leaves some room unused.
     /// </summary>
     private static bool MemoryNearLimit(Instance? instance, InvocationLimits limits)
     {
         var memory = instance?.GetMemory("memory");
-        return memory is not null && memory.GetLength() + Memory.PageSize > limits.MemoryMb * BytesPerMb;
+        if (memory is null) return false;
+        var limit = limits.MemoryMb * BytesPerMb;
+        return memory.GetLength() + Math.Max(Memory.PageSize, limit / 16) > limit;
     }
 }

@@ -1,0 +1,22 @@
+namespace Platform.Cli.Run;
+
+internal sealed record RunSettings(
+    FileInfo File,
+    long Fuel,
+    int MemoryMb,
+    int TimeoutMs,
+    IReadOnlyList<string> Args,
+    IReadOnlyList<string> Env,
+    bool Json,
+    string CacheDir)
+{
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Fuel <= 0) problems.Add("--fuel must be positive");
+        if (MemoryMb <= 0) problems.Add("--memory-mb must be positive");
+        if (TimeoutMs <= 0) problems.Add("--timeout-ms must be positive");
+        problems.AddRange(Env.Where(pair => pair.IndexOf('=', StringComparison.Ordinal) <= 0).Select(pair => $"--env expects K=V, got '{pair}'"));
+        return problems;
+    }
+}
