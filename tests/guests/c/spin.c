@@ -1,0 +1,6 @@
+/* spin (hostile): loops forever without calling the host. */
+int main(void) {
+    volatile unsigned long counter = 0;
+    for (;;)
+        counter++;
+}
