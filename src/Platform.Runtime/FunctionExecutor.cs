@@ -14,7 +14,10 @@ public sealed class FunctionExecutor(WasmEngine engine)
 {
     private const long BytesPerMb = 1L << 20;
 
-    /// <summary>Runs to completion on the calling thread; the limits bound how long that is.</summary>
+    /// <summary>
+    /// Runs to completion on the calling thread; the limits bound how long that is. Throws
+    /// <see cref="SandboxOverloadedException"/> when the pooling allocator has no free slot.
+    /// </summary>
     public InvocationResult Invoke(CompiledModule module, InvocationRequest request)
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -42,6 +45,10 @@ public sealed class FunctionExecutor(WasmEngine engine)
             var start = instance.GetAction("_start")
                 ?? throw new InvalidModuleException("the module exports no _start function");
             start();
+        }
+        catch (WasmtimeException ex) when (instance is null && ex.Message.Contains("maximum concurrent", StringComparison.Ordinal))
+        {
+            throw new SandboxOverloadedException("every sandbox slot is in use", ex);
         }
         catch (WasmtimeException ex)
         {

@@ -29,11 +29,13 @@ public sealed class WasmEngine : IDisposable
             .WithOptimizationLevel(OptimizationLevel.Speed);
         if (options.UsePoolingAllocator)
         {
+            var slots = (uint)options.PoolingMaxInstances;
             config.WithPoolingAllocationStrategy(new PoolingAllocationConfig()
-                .WithMaxCoreInstances(256)
-                .WithMaxMemories(256)
-                .WithMaxTables(256)
-                .WithMaxMemorySize((nuint)(256UL << 20)));
+                .WithMaxCoreInstances(slots)
+                .WithMaxMemories(slots)
+                .WithMaxTables(slots * 8)
+                .WithMaxTableElements(options.MaxTableElements)
+                .WithMaxMemorySize((nuint)((ulong)options.PoolingMaxMemoryMb << 20)));
         }
 
         Engine = new Engine(config);
@@ -77,7 +79,7 @@ public sealed class WasmEngine : IDisposable
             "epoch=1",
             "opt=speed",
             $"stack={options.MaxWasmStackBytes}",
-            $"pooling={(options.UsePoolingAllocator ? 1 : 0)}");
+            $"pooling={(options.UsePoolingAllocator ? $"{options.PoolingMaxMemoryMb}" : "off")}");
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(description)))[..16];
     }
 }

@@ -85,7 +85,15 @@ public sealed class ExecutionTests : IDisposable
     [Fact]
     public void Invoke_InitialMemoryAboveLimit_ReportsMemoryLimit()
     {
-        var result = _sandbox.Run(Wat.HugeInitialMemory, limits: InvocationLimits.Default with { MemoryMb = 16 });
+        var result = _sandbox.Run(Wat.BigInitialMemory, limits: InvocationLimits.Default with { MemoryMb = 16 });
+
+        Assert.Equal(Outcome.MemoryLimit, result.Outcome);
+    }
+
+    [Fact]
+    public void Invoke_TwoGigabyteInitialMemory_ReportsMemoryLimit()
+    {
+        var result = _sandbox.Run(Wat.HugeInitialMemory);
 
         Assert.Equal(Outcome.MemoryLimit, result.Outcome);
     }

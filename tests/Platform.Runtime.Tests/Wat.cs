@@ -63,7 +63,14 @@ internal static class Wat
             unreachable))
         """;
 
-    /// <summary>Asks for more memory at once than any limit allows (initial memory 2 GiB).</summary>
+    /// <summary>Starts with 32 MiB of memory.</summary>
+    public const string BigInitialMemory = """
+        (module
+          (memory (export "memory") 512)
+          (func (export "_start")))
+        """;
+
+    /// <summary>Starts with 2 GiB of memory: more than any sandbox slot holds.</summary>
     public const string HugeInitialMemory = """
         (module
           (memory (export "memory") 32768)
