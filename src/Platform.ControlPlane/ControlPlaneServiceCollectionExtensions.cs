@@ -1,0 +1,122 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.ControlPlane.Auth;
+using Platform.ControlPlane.Database;
+using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.Grpc;
+using Platform.ControlPlane.Hosting;
+using Platform.ControlPlane.Keys;
+using Platform.ControlPlane.Tenants;
+using Platform.Runtime;
+using Polly;
+using Polly.Retry;
+
+namespace Platform.ControlPlane;
+
+public static class ControlPlaneServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the control plane: options (validated at start), PostgreSQL data source with the
+    /// retry pipeline, migrations at start-up, stores, authentication, module validation, gRPC
+    /// services with reflection and health, OpenAPI, and the two Kestrel listeners
+    /// (<c>Platform:RestUrl</c>, HTTP/1.1; <c>Platform:GrpcUrl</c>, HTTP/2 cleartext).
+    /// Pair with <see cref="ControlPlaneApplicationExtensions.MapControlPlane"/>.
+    /// </summary>
+    public static IServiceCollection AddControlPlane(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<ControlPlaneOptions>()
+            .Bind(configuration.GetSection(ControlPlaneOptions.SectionName))
+            .PostConfigure(o => o.ConnectionString ??= configuration.GetConnectionString("Platform"))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ControlPlaneOptions>, ControlPlaneOptionsValidator>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.ConnectionString).Build());
+        services.AddSingleton(sp => new Db(sp.GetRequiredService<NpgsqlDataSource>(), BuildRetryPipeline(sp)));
+        services.AddSingleton<MigrationRunner>();
+        services.AddHostedService<MigrationHostedService>();
+
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<TenantStore>();
+        services.AddSingleton<ITenantDirectory>(sp => sp.GetRequiredService<TenantStore>());
+        services.AddSingleton<FunctionStore>();
+        services.AddSingleton<IFunctionCatalog>(sp => sp.GetRequiredService<FunctionStore>());
+        services.AddSingleton<IAuthenticator, Authenticator>();
+
+        services.TryAddSingleton(_ => new WasmEngine(new RuntimeOptions()));
+        services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>()));
+        services.AddSingleton<ModuleCheck>();
+
+        services.AddGrpc(o => o.Interceptors.Add<GrpcErrorInterceptor>());
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddOpenApi();
+
+        services.AddSingleton<ControlPlaneListeners>();
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<ControlPlaneOptions>, ControlPlaneListeners>(ConfigureKestrel);
+        return services;
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, IOptions<ControlPlaneOptions> options, ControlPlaneListeners listeners)
+    {
+        var o = options.Value;
+        kestrel.Limits.MaxRequestBodySize = o.MaxRequestBodyBytes;
+        // Invalid URLs are reported by the options validator with the key's name.
+        if (!ListenAddress.TryParse(o.RestUrl, out var rest, out _) || !ListenAddress.TryParse(o.GrpcUrl, out var grpc, out _))
+            return;
+        listeners.RestHost = rest.Host;
+        listeners.GrpcHost = grpc.Host;
+        listeners.RestListen = Listen(kestrel, rest, HttpProtocols.Http1, ControlPlaneListeners.Rest);
+        listeners.GrpcListen = Listen(kestrel, grpc, HttpProtocols.Http2, ControlPlaneListeners.Grpc);
+    }
+
+    private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, HttpProtocols protocols, string tag)
+    {
+        ListenOptions? captured = null;
+        void Configure(ListenOptions listen)
+        {
+            captured = listen;
+            listen.Protocols = protocols;
+            listen.Use(next => connection =>
+            {
+                connection.Items[ControlPlaneListeners.ConnectionItemKey] = tag;
+                return next(connection);
+            });
+        }
+
+        if (address.IsLocalhost)
+            kestrel.ListenLocalhost(address.Port, Configure);
+        else if (address.IsAny)
+            kestrel.ListenAnyIP(address.Port, Configure);
+        else
+            kestrel.Listen(address.Address ?? IPAddress.Loopback, address.Port, Configure);
+        return captured!;
+    }
+
+    private static ResiliencePipeline BuildRetryPipeline(IServiceProvider services)
+    {
+        var database = services.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Database;
+        if (database.MaxRetryAttempts == 0)
+            return ResiliencePipeline.Empty;
+        return new ResiliencePipelineBuilder { TimeProvider = services.GetRequiredService<TimeProvider>() }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(DbErrors.IsTransient),
+                MaxRetryAttempts = database.MaxRetryAttempts,
+                Delay = database.RetryBaseDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            })
+            .Build();
+    }
+}

@@ -1,0 +1,22 @@
+namespace Platform.ControlPlane.Errors;
+
+/// <summary>
+/// The platform-level error codes of DESIGN.md. On the wire they are upper snake case
+/// (<c>INVALID_ARGUMENT</c>): the <c>code</c> member of a problem document and the
+/// <c>reason</c> of a gRPC <c>google.rpc.ErrorInfo</c>.
+/// </summary>
+public enum ErrorCode
+{
+    InvalidArgument,
+    InvalidModule,
+    NotFound,
+    Unauthenticated,
+    Forbidden,
+    QuotaExceeded,
+    PayloadTooLarge,
+    RateLimited,
+    ConcurrencyLimited,
+    Overloaded,
+    Unavailable,
+    Internal,
+}

@@ -1,0 +1,24 @@
+namespace Platform.ControlPlane.Functions;
+
+/// <summary>One immutable version of a function.</summary>
+public sealed record FunctionVersionInfo(string Name, int Version, string Sha256, long SizeBytes, FunctionConfig Config, DateTimeOffset CreatedAt);
+
+public sealed record FunctionSummary(string Name, int LatestVersion, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>A function with every version (ascending) and its aliases (always including <c>latest</c>).</summary>
+public sealed record FunctionDetails(
+    string Name,
+    int LatestVersion,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<FunctionVersionInfo> Versions,
+    IReadOnlyDictionary<string, int> Aliases);
+
+/// <summary>A stored module: canonical binary Wasm and its lowercase hex SHA-256.</summary>
+public sealed record ModuleContent(string Sha256, byte[] Bytes);
+
+/// <summary>What an invocation needs to know about <c>name[@version|alias]</c>.</summary>
+public sealed record ResolvedFunction(Guid TenantId, Guid FunctionId, string Name, int Version, string ModuleSha256, long SizeBytes, FunctionConfig Config);
+
+/// <summary>An alias after it was set.</summary>
+public sealed record FunctionAlias(string Function, string Name, int Version);

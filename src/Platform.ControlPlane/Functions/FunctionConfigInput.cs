@@ -1,0 +1,84 @@
+using Platform.ControlPlane.Errors;
+using Platform.ControlPlane.Quotas;
+
+namespace Platform.ControlPlane.Functions;
+
+/// <summary>A function configuration as a client sent it (REST JSON or gRPC), before validation.</summary>
+internal sealed class FunctionConfigInput
+{
+    public const int MaxEnvEntries = 64;
+    public const int MaxEnvNameLength = 256;
+    public const int MaxEnvValueLength = 4096;
+    public const int MaxArgs = 64;
+    public const int MaxArgLength = 4096;
+
+    public Dictionary<string, string?>? Env { get; set; }
+
+    public List<string?>? Args { get; set; }
+
+    public long? Fuel { get; set; }
+
+    public int? MemoryMb { get; set; }
+
+    public int? TimeoutMs { get; set; }
+
+    /// <summary>Checks every rule against the tenant's quotas; throws INVALID_ARGUMENT naming the field.</summary>
+    public FunctionConfig Validate(EffectiveQuotas quotas, string prefix = "config")
+    {
+        ArgumentNullException.ThrowIfNull(quotas);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Env is not null)
+        {
+            if (Env.Count > MaxEnvEntries)
+                throw Invalid($"{prefix}.env", $"at most {MaxEnvEntries} environment variables are allowed");
+            foreach (var (name, value) in Env)
+            {
+                var field = $"{prefix}.env";
+                if (name.Length == 0 || name.Length > MaxEnvNameLength)
+                    throw Invalid(field, $"environment variable names must be 1-{MaxEnvNameLength} characters");
+                if (name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+                    throw Invalid(field, $"environment variable name '{Shown(name)}' contains '=' or NUL");
+                if (name.StartsWith("PLATFORM_", StringComparison.OrdinalIgnoreCase))
+                    throw Invalid(field, $"environment variable name '{Shown(name)}' is reserved: the platform sets PLATFORM_* variables");
+                if (value is null)
+                    throw Invalid(field, $"environment variable '{Shown(name)}' has no value");
+                if (value.Length > MaxEnvValueLength || value.Contains('\0', StringComparison.Ordinal))
+                    throw Invalid(field, $"environment variable '{Shown(name)}': values are at most {MaxEnvValueLength} characters, without NUL");
+                env[name] = value;
+            }
+        }
+
+        var args = new List<string>();
+        if (Args is not null)
+        {
+            if (Args.Count > MaxArgs)
+                throw Invalid($"{prefix}.args", $"at most {MaxArgs} arguments are allowed");
+            for (var i = 0; i < Args.Count; i++)
+            {
+                var arg = Args[i];
+                if (arg is null || arg.Length > MaxArgLength || arg.Contains('\0', StringComparison.Ordinal))
+                    throw Invalid($"{prefix}.args[{i}]", $"arguments are strings of at most {MaxArgLength} characters, without NUL");
+                args.Add(arg);
+            }
+        }
+
+        CheckLimit(Fuel, quotas.MaxFuel, $"{prefix}.fuel", "maxFuel");
+        CheckLimit(MemoryMb, quotas.MaxMemoryMb, $"{prefix}.memoryMb", "maxMemoryMb");
+        CheckLimit(TimeoutMs, quotas.MaxTimeoutMs, $"{prefix}.timeoutMs", "maxTimeoutMs");
+        return new FunctionConfig { Env = env, Args = args, Fuel = Fuel, MemoryMb = MemoryMb, TimeoutMs = TimeoutMs };
+    }
+
+    private static void CheckLimit(long? value, long quota, string field, string quotaName)
+    {
+        if (value is not { } v)
+            return;
+        if (v <= 0)
+            throw Invalid(field, $"{field} must be positive");
+        if (v > quota)
+            throw Invalid(field, $"{field} ({v}) exceeds the tenant's {quotaName} quota ({quota})");
+    }
+
+    private static string Shown(string value) => value.Length <= 64 ? value.Replace("\0", "\\0", StringComparison.Ordinal) : value[..64] + "...";
+
+    private static PlatformException Invalid(string field, string message) => PlatformException.InvalidArgument(field, message);
+}

@@ -1,0 +1,114 @@
+using Google.Protobuf.WellKnownTypes;
+using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.Keys;
+using Platform.ControlPlane.Quotas;
+using V1 = Platform.Contracts.V1;
+
+namespace Platform.ControlPlane.Grpc;
+
+/// <summary>Conversions between the domain records and the generated protobuf messages.</summary>
+internal static class ProtoMapping
+{
+    public static QuotaSet ToQuotaSet(V1.Quotas? q) => q is null ? QuotaSet.None : new QuotaSet(
+        q.HasMaxFuel ? q.MaxFuel : null,
+        q.HasMaxMemoryMb ? q.MaxMemoryMb : null,
+        q.HasMaxTimeoutMs ? q.MaxTimeoutMs : null,
+        q.HasMaxModuleBytes ? q.MaxModuleBytes : null,
+        q.HasMaxFunctions ? q.MaxFunctions : null,
+        q.HasInvocationsPerSecond ? q.InvocationsPerSecond : null,
+        q.HasBurst ? q.Burst : null,
+        q.HasMaxConcurrency ? q.MaxConcurrency : null,
+        q.HasMaxInputBytes ? q.MaxInputBytes : null,
+        q.HasMaxOutputBytes ? q.MaxOutputBytes : null);
+
+    public static V1.Quotas ToProto(QuotaSet q)
+    {
+        var p = new V1.Quotas();
+        if (q.MaxFuel is { } maxFuel) p.MaxFuel = maxFuel;
+        if (q.MaxMemoryMb is { } maxMemoryMb) p.MaxMemoryMb = maxMemoryMb;
+        if (q.MaxTimeoutMs is { } maxTimeoutMs) p.MaxTimeoutMs = maxTimeoutMs;
+        if (q.MaxModuleBytes is { } maxModuleBytes) p.MaxModuleBytes = maxModuleBytes;
+        if (q.MaxFunctions is { } maxFunctions) p.MaxFunctions = maxFunctions;
+        if (q.InvocationsPerSecond is { } invocationsPerSecond) p.InvocationsPerSecond = invocationsPerSecond;
+        if (q.Burst is { } burst) p.Burst = burst;
+        if (q.MaxConcurrency is { } maxConcurrency) p.MaxConcurrency = maxConcurrency;
+        if (q.MaxInputBytes is { } maxInputBytes) p.MaxInputBytes = maxInputBytes;
+        if (q.MaxOutputBytes is { } maxOutputBytes) p.MaxOutputBytes = maxOutputBytes;
+        return p;
+    }
+
+    public static V1.Quotas ToProto(EffectiveQuotas q) => ToProto(new QuotaSet(
+        q.MaxFuel, q.MaxMemoryMb, q.MaxTimeoutMs, q.MaxModuleBytes, q.MaxFunctions,
+        q.InvocationsPerSecond, q.Burst, q.MaxConcurrency, q.MaxInputBytes, q.MaxOutputBytes));
+
+    public static V1.Tenant ToProto(Tenants.Tenant t) => new()
+    {
+        Id = t.Id.ToString(),
+        Name = t.Name,
+        CreatedAt = Timestamp.FromDateTimeOffset(t.CreatedAt),
+        Quotas = ToProto(t.Quotas),
+        QuotaOverrides = ToProto(t.QuotaOverrides),
+    };
+
+    public static V1.ApiKey ToProto(IssuedApiKey key) => new()
+    {
+        Id = key.Id.ToString(),
+        Secret = key.Secret,
+        Prefix = key.Prefix,
+        CreatedAt = Timestamp.FromDateTimeOffset(key.CreatedAt),
+    };
+
+    public static V1.ApiKeyInfo ToProto(ApiKeyInfo key)
+    {
+        var p = new V1.ApiKeyInfo { Id = key.Id.ToString(), Prefix = key.Prefix, CreatedAt = Timestamp.FromDateTimeOffset(key.CreatedAt) };
+        if (key.RevokedAt is { } revokedAt)
+            p.RevokedAt = Timestamp.FromDateTimeOffset(revokedAt);
+        return p;
+    }
+
+    public static FunctionConfigInput ToInput(V1.FunctionConfig? c) => c is null ? new FunctionConfigInput() : new FunctionConfigInput
+    {
+        Env = c.Env.ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.Ordinal),
+        Args = c.Args.Select(a => (string?)a).ToList(),
+        Fuel = c.HasFuel ? c.Fuel : null,
+        MemoryMb = c.HasMemoryMb ? c.MemoryMb : null,
+        TimeoutMs = c.HasTimeoutMs ? c.TimeoutMs : null,
+    };
+
+    public static V1.FunctionConfig ToProto(FunctionConfig c)
+    {
+        var p = new V1.FunctionConfig { Env = { c.Env.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal) }, Args = { c.Args } };
+        if (c.Fuel is { } fuel) p.Fuel = fuel;
+        if (c.MemoryMb is { } memoryMb) p.MemoryMb = memoryMb;
+        if (c.TimeoutMs is { } timeoutMs) p.TimeoutMs = timeoutMs;
+        return p;
+    }
+
+    public static V1.FunctionVersion ToProto(FunctionVersionInfo v) => new()
+    {
+        Name = v.Name,
+        Version = v.Version,
+        Sha256 = v.Sha256,
+        SizeBytes = v.SizeBytes,
+        Config = ToProto(v.Config),
+        CreatedAt = Timestamp.FromDateTimeOffset(v.CreatedAt),
+    };
+
+    public static V1.FunctionSummary ToProto(FunctionSummary f) => new()
+    {
+        Name = f.Name,
+        LatestVersion = f.LatestVersion,
+        CreatedAt = Timestamp.FromDateTimeOffset(f.CreatedAt),
+        UpdatedAt = Timestamp.FromDateTimeOffset(f.UpdatedAt),
+    };
+
+    public static V1.Function ToProto(FunctionDetails f) => new()
+    {
+        Name = f.Name,
+        LatestVersion = f.LatestVersion,
+        CreatedAt = Timestamp.FromDateTimeOffset(f.CreatedAt),
+        UpdatedAt = Timestamp.FromDateTimeOffset(f.UpdatedAt),
+        Versions = { f.Versions.Select(ToProto) },
+        Aliases = { f.Aliases.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal) },
+    };
+}

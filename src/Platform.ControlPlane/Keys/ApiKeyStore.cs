@@ -1,0 +1,77 @@
+using Dapper;
+using Npgsql;
+using Platform.ControlPlane.Database;
+using Platform.ControlPlane.Errors;
+
+namespace Platform.ControlPlane.Keys;
+
+internal sealed class ApiKeyStore(Db db, TimeProvider timeProvider)
+{
+    /// <summary>Issues a key for a tenant inside the caller's transaction.</summary>
+    public async Task<IssuedApiKey> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CancellationToken cancellationToken)
+    {
+        var secret = ApiKeySecrets.Generate();
+        var key = new IssuedApiKey(Guid.CreateVersion7(), secret, ApiKeySecrets.DisplayPrefix(secret), Now());
+        await connection.ExecuteAsync(Db.Command(
+            """
+            INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_at)
+            VALUES (@Id, @TenantId, @Hash, @Prefix, @CreatedAt)
+            """,
+            new { key.Id, TenantId = tenantId, Hash = ApiKeySecrets.Hash(secret), key.Prefix, CreatedAt = key.CreatedAt.UtcDateTime },
+            cancellationToken, transaction));
+        return key;
+    }
+
+    public async Task<IssuedApiKey> CreateAsync(string tenantName, CancellationToken cancellationToken) =>
+        await db.InTransactionAsync(async (connection, transaction, token) =>
+        {
+            var tenantId = await connection.QuerySingleOrDefaultAsync<Guid?>(Db.Command(
+                "SELECT id FROM tenants WHERE name = @tenantName FOR KEY SHARE", new { tenantName }, token, transaction))
+                ?? throw TenantNotFound(tenantName);
+            return await InsertAsync(connection, transaction, tenantId, token);
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(string tenantName, CancellationToken cancellationToken) =>
+        await db.RunAsync(async (connection, token) =>
+        {
+            var tenantId = await connection.QuerySingleOrDefaultAsync<Guid?>(Db.Command(
+                "SELECT id FROM tenants WHERE name = @tenantName", new { tenantName }, token))
+                ?? throw TenantNotFound(tenantName);
+            var rows = await connection.QueryAsync<KeyRow>(Db.Command(
+                "SELECT id, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id",
+                new { tenantId }, token));
+            return (IReadOnlyList<ApiKeyInfo>)rows.Select(r => new ApiKeyInfo(r.Id, r.Prefix, Utc(r.CreatedAt), r.RevokedAt is { } at ? Utc(at) : null)).ToList();
+        }, cancellationToken);
+
+    /// <summary>Revokes a key at once: authentication reads the database on every request.</summary>
+    public async Task RevokeAsync(string tenantName, Guid keyId, CancellationToken cancellationToken) =>
+        await db.RunAsync(async (connection, token) =>
+        {
+            var revoked = await connection.ExecuteAsync(Db.Command(
+                """
+                UPDATE api_keys SET revoked_at = @now
+                WHERE id = @keyId AND revoked_at IS NULL
+                  AND tenant_id = (SELECT id FROM tenants WHERE name = @tenantName)
+                """,
+                new { keyId, tenantName, now = Now().UtcDateTime }, token));
+            if (revoked == 0)
+                throw PlatformException.NotFound($"tenant '{tenantName}' has no active key '{keyId}'");
+            return revoked;
+        }, cancellationToken);
+
+    internal static PlatformException TenantNotFound(string name) => PlatformException.NotFound($"tenant '{name}' does not exist");
+
+    private DateTimeOffset Now() => TruncateToMicroseconds(timeProvider.GetUtcNow());
+
+    internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) => new(value.Ticks - (value.Ticks % 10), TimeSpan.Zero);
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private sealed class KeyRow
+    {
+        public Guid Id { get; set; }
+        public string Prefix { get; set; } = "";
+        public DateTime CreatedAt { get; set; }
+        public DateTime? RevokedAt { get; set; }
+    }
+}

@@ -1,0 +1,50 @@
+namespace Platform.ControlPlane.Quotas;
+
+/// <summary>
+/// The platform's default quotas (<c>Platform:DefaultQuotas:*</c>). A tenant follows a default
+/// for every field it does not override, so changing a default here moves all those tenants.
+/// </summary>
+public sealed class QuotaDefaults
+{
+    /// <summary>Fuel per invocation. Default 1,000,000,000.</summary>
+    public long MaxFuel { get; set; } = 1_000_000_000;
+
+    /// <summary>Linear memory per invocation, MiB. Default 64.</summary>
+    public int MaxMemoryMb { get; set; } = 64;
+
+    /// <summary>Wall-clock time per invocation, ms. Default 5000.</summary>
+    public int MaxTimeoutMs { get; set; } = 5000;
+
+    /// <summary>Size of one module, bytes. Default 10 MiB (10485760).</summary>
+    public long MaxModuleBytes { get; set; } = 10L << 20;
+
+    /// <summary>Functions per tenant. Default 100.</summary>
+    public int MaxFunctions { get; set; } = 100;
+
+    /// <summary>Token-bucket refill rate. Default 100 per second.</summary>
+    public int InvocationsPerSecond { get; set; } = 100;
+
+    /// <summary>Token-bucket size. Default 200.</summary>
+    public int Burst { get; set; } = 200;
+
+    /// <summary>Invocations running at once. Default 16.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>Request body of an invocation, bytes. Default 1 MiB.</summary>
+    public long MaxInputBytes { get; set; } = 1L << 20;
+
+    /// <summary>Response body of an invocation, bytes. Default 1 MiB.</summary>
+    public long MaxOutputBytes { get; set; } = 1L << 20;
+
+    public EffectiveQuotas ToEffective() => new(
+        MaxFuel, MaxMemoryMb, MaxTimeoutMs, MaxModuleBytes, MaxFunctions,
+        InvocationsPerSecond, Burst, MaxConcurrency, MaxInputBytes, MaxOutputBytes);
+
+    internal IEnumerable<string> Validate(string prefix)
+    {
+        var asSet = new QuotaSet(MaxFuel, MaxMemoryMb, MaxTimeoutMs, MaxModuleBytes, MaxFunctions,
+            InvocationsPerSecond, Burst, MaxConcurrency, MaxInputBytes, MaxOutputBytes);
+        foreach (var (field, message) in QuotaRules.Check(asSet))
+            yield return $"{prefix}:{char.ToUpperInvariant(field[0])}{field[1..]} {message}.";
+    }
+}

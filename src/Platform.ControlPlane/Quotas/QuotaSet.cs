@@ -1,0 +1,50 @@
+namespace Platform.ControlPlane.Quotas;
+
+/// <summary>
+/// Quota overrides as the API takes them: every field optional; null means "follow the platform
+/// default". JSON names are those of DESIGN.md (<c>maxFuel</c>, <c>maxMemoryMb</c>, ...).
+/// </summary>
+public sealed record QuotaSet(
+    long? MaxFuel = null,
+    int? MaxMemoryMb = null,
+    int? MaxTimeoutMs = null,
+    long? MaxModuleBytes = null,
+    int? MaxFunctions = null,
+    int? InvocationsPerSecond = null,
+    int? Burst = null,
+    int? MaxConcurrency = null,
+    long? MaxInputBytes = null,
+    long? MaxOutputBytes = null)
+{
+    public static QuotaSet None { get; } = new();
+
+    /// <summary>Applies these overrides over <paramref name="defaults"/>.</summary>
+    public EffectiveQuotas Over(EffectiveQuotas defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        return new(
+            MaxFuel ?? defaults.MaxFuel,
+            MaxMemoryMb ?? defaults.MaxMemoryMb,
+            MaxTimeoutMs ?? defaults.MaxTimeoutMs,
+            MaxModuleBytes ?? defaults.MaxModuleBytes,
+            MaxFunctions ?? defaults.MaxFunctions,
+            InvocationsPerSecond ?? defaults.InvocationsPerSecond,
+            Burst ?? defaults.Burst,
+            MaxConcurrency ?? defaults.MaxConcurrency,
+            MaxInputBytes ?? defaults.MaxInputBytes,
+            MaxOutputBytes ?? defaults.MaxOutputBytes);
+    }
+}
+
+/// <summary>A tenant's quotas with the platform defaults applied: every field set.</summary>
+public sealed record EffectiveQuotas(
+    long MaxFuel,
+    int MaxMemoryMb,
+    int MaxTimeoutMs,
+    long MaxModuleBytes,
+    int MaxFunctions,
+    int InvocationsPerSecond,
+    int Burst,
+    int MaxConcurrency,
+    long MaxInputBytes,
+    long MaxOutputBytes);

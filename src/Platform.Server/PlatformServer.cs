@@ -1,0 +1,31 @@
+using Platform.ControlPlane;
+
+namespace Platform.Server;
+
+/// <summary>
+/// The composition root of the one executable, shared by <c>Program</c> and by tests that need
+/// the real wiring.
+/// </summary>
+public static class PlatformServer
+{
+    /// <summary>
+    /// Builds the application for <c>--role</c> (from <paramref name="args"/>/configuration).
+    /// <paramref name="configure"/> runs after the defaults (tests add configuration or services).
+    /// </summary>
+    /// <exception cref="ServerConfigurationException">The role is unknown or not available.</exception>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var role = ServerRoles.Parse(builder.Configuration[ServerRoles.ConfigurationKey]);
+        ServerRoles.EnsureAvailable(role);
+
+        if (role.HasFlag(ServerRole.ControlPlane))
+            builder.Services.AddControlPlane(builder.Configuration);
+
+        var app = builder.Build();
+        if (role.HasFlag(ServerRole.ControlPlane))
+            app.MapControlPlane();
+        return app;
+    }
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Options;
+using Platform.Server;
+
+try
+{
+    var app = PlatformServer.Build(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (ServerConfigurationException ex)
+{
+    await Console.Error.WriteLineAsync($"platform: {ex.Message}");
+    return 2;
+}
+catch (OptionsValidationException ex)
+{
+    await Console.Error.WriteLineAsync($"platform: cannot start: {string.Join(" ", ex.Failures)}");
+    return 2;
+}
