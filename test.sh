@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test command: builds the guest functions, then runs every test project of the solution.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+bash examples/build.sh
+dotnet test Platform.sln --nologo "$@"
