@@ -1,0 +1,65 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Platform.ControlPlane.Tests;
+
+public sealed class HealthAndOpenApiTests(PostgresFixture postgres) : ControlPlaneTest(postgres)
+{
+    [Fact]
+    public async Task Healthz_Always_Returns200Healthy()
+    {
+        using var client = Host.CreateClient();
+        using var response = await client.GetAsync("/healthz").Within();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync().Within());
+    }
+
+    [Fact]
+    public async Task Readyz_DatabaseReachable_Returns200Healthy()
+    {
+        using var client = Host.CreateClient();
+        using var response = await client.GetAsync("/readyz").Within();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync().Within());
+    }
+
+    [Fact]
+    public async Task OpenApi_Served_DescribesEveryRoute()
+    {
+        using var client = Host.CreateClient();
+        using var response = await client.GetAsync("/openapi/v1.json").Within();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = JsonNode.Parse(await response.Content.ReadAsStringAsync().Within())!.AsObject();
+        Assert.StartsWith("3.", document["openapi"]!.GetValue<string>());
+        var paths = document["paths"]!.AsObject();
+        foreach (var path in new[]
+        {
+            "/v1/tenants", "/v1/tenants/{tenant}", "/v1/tenants/{tenant}/quotas", "/v1/tenants/{tenant}/keys",
+            "/v1/tenants/{tenant}/keys/{id}", "/v1/functions", "/v1/functions/{name}",
+            "/v1/functions/{name}/versions/{version}/module", "/v1/functions/{name}/aliases/{alias}",
+        })
+        {
+            Assert.True(paths.ContainsKey(path), $"OpenAPI document lacks {path}");
+        }
+
+        Assert.NotNull(paths["/v1/functions/{name}"]!["put"]);
+        Assert.NotNull(paths["/v1/functions/{name}"]!["delete"]);
+    }
+
+    [Fact]
+    public async Task UnknownRoute_Returns404Problem()
+    {
+        using var client = Host.CreateClient();
+        using var response = await client.GetAsync("/v1/nothing-here").Within();
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "NOT_FOUND");
+    }
+
+    [Fact]
+    public async Task RestRoute_OnGrpcListener_Returns404()
+    {
+        using var client = new HttpClient { BaseAddress = Host.GrpcUri, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, Timeout = TestTimeouts.Default };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Host.AdminKey);
+        using var response = await client.GetAsync("/v1/tenants").Within();
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "NOT_FOUND");
+    }
+}

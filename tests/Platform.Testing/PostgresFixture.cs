@@ -1,0 +1,124 @@
+using DotNet.Testcontainers.Builders;
+using DotNet.Testcontainers.Configurations;
+using Npgsql;
+using Testcontainers.PostgreSql;
+using Xunit;
+
+namespace Platform.Testing;
+
+/// <summary>
+/// A real PostgreSQL for a test assembly (share it through an xunit collection fixture), chosen
+/// in this order: <c>PLATFORM_TEST_DATABASE</c> (a connection string whose user may create
+/// databases); Testcontainers when a Docker engine answers; otherwise a
+/// <see cref="LocalPostgresCluster"/> built from the machine's PostgreSQL binaries. Tests get
+/// their own fresh database from <see cref="CreateDatabaseAsync"/>.
+/// </summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    public const string EnvironmentVariable = "PLATFORM_TEST_DATABASE";
+
+    private PostgreSqlContainer? _container;
+    private LocalPostgresCluster? _cluster;
+
+    /// <summary>Connection string of the server's maintenance database.</summary>
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Which of the three sources is in use (for diagnostics).</summary>
+    public string Source { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } configured)
+        {
+            ConnectionString = configured;
+            Source = EnvironmentVariable;
+            return;
+        }
+
+        if (await TryStartContainerAsync())
+            return;
+
+        _cluster = await LocalPostgresCluster.StartAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        ConnectionString = _cluster.ConnectionString;
+        Source = $"local cluster on port {_cluster.Port}";
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (_container is not null)
+            await _container.DisposeAsync();
+        if (_cluster is not null)
+            await _cluster.DisposeAsync();
+    }
+
+    /// <summary>A new, empty database (<c>t_&lt;guid&gt;</c>) dropped when the result is disposed.</summary>
+    public async Task<TestDatabase> CreateDatabaseAsync(CancellationToken cancellationToken = default)
+    {
+        var name = $"t_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name };
+        return new TestDatabase(name, builder.ConnectionString, ConnectionString);
+    }
+
+    private async Task<bool> TryStartContainerAsync()
+    {
+        // Without a Docker engine Testcontainers finds no endpoint; it would only throw DockerUnavailableException.
+        if (TestcontainersSettings.OS.DockerEndpointAuthConfig is null)
+            return false;
+        var container = new PostgreSqlBuilder("postgres:15-alpine").Build();
+        try
+        {
+            await container.StartAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        }
+        catch (Exception ex) when (ex is DockerUnavailableException or TimeoutException)
+        {
+            await container.DisposeAsync();
+            return false;
+        }
+
+        _container = container;
+        ConnectionString = container.GetConnectionString();
+        Source = "testcontainers";
+        return true;
+    }
+}
+
+/// <summary>A database of its own for one test (or class); dropped on dispose.</summary>
+public sealed class TestDatabase(string name, string connectionString, string maintenanceConnectionString) : IAsyncDisposable
+{
+    public string Name { get; } = name;
+
+    public string ConnectionString { get; } = connectionString;
+
+    public async Task<T?> ScalarAsync<T>(string sql, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            await using var connection = new NpgsqlConnection(maintenanceConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException)
+        {
+            // The server is gone or busy; a throwaway cluster is deleted anyway.
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace Platform.Testing;
+
+/// <summary>Every await in a test is bounded: a hang fails the test instead of the run.</summary>
+public static class TestTimeouts
+{
+    public static readonly TimeSpan Default = TimeSpan.FromSeconds(30);
+
+    public static Task<T> Within<T>(this Task<T> task, TimeSpan? timeout = null) => task.WaitAsync(timeout ?? Default);
+
+    public static Task Within(this Task task, TimeSpan? timeout = null) => task.WaitAsync(timeout ?? Default);
+
+    public static Task<T> Within<T>(this ValueTask<T> task, TimeSpan? timeout = null) => task.AsTask().WaitAsync(timeout ?? Default);
+
+    /// <summary>A gRPC deadline <paramref name="timeout"/> from now (default 30 s).</summary>
+    public static DateTime Deadline(TimeSpan? timeout = null) => DateTime.UtcNow + (timeout ?? Default);
+}
