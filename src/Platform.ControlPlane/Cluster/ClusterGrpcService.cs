@@ -1,0 +1,50 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Platform.ControlPlane.Errors;
+using Platform.ControlPlane.Functions;
+using V1 = Platform.Contracts.V1;
+
+namespace Platform.ControlPlane.Cluster;
+
+/// <summary><c>platform.v1.ClusterService</c>: worker registration, heartbeats and module fetches.</summary>
+internal sealed class ClusterGrpcService(WorkerRegistry registry, IFunctionCatalog catalog, IOptions<ClusterOptions> options) : V1.ClusterService.ClusterServiceBase
+{
+    private const int ChunkBytes = 64 * 1024;
+
+    public override async Task<V1.RegisterWorkerResponse> Register(V1.RegisterWorkerRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.WorkerId) || request.WorkerId.Length > 128)
+            throw PlatformException.InvalidArgument("worker_id", "worker_id is required (at most 128 characters)");
+        if (!Uri.TryCreate(request.AdvertiseUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw PlatformException.InvalidArgument("advertise_url", "advertise_url must be an absolute http(s) URL");
+
+        var token = context.CancellationToken;
+        await registry.RegisterAsync(request.WorkerId, request.AdvertiseUrl, Math.Max(request.Capacity, 1), request.Modules.Count, token);
+
+        var workers = registry.Live.Where(w => w.Id != request.WorkerId)
+            .Append(new WorkerInfo(request.WorkerId, request.AdvertiseUrl, request.Capacity, 0, 0, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow))
+            .ToList();
+        var assigned = (await registry.CurrentModulesAsync(token))
+            .Where(sha256 => RendezvousPlacement.IsAssigned(request.WorkerId, sha256, workers, options.Value.ReplicationFactor));
+        return new V1.RegisterWorkerResponse
+        {
+            HeartbeatIntervalMs = (int)options.Value.HeartbeatInterval.TotalMilliseconds,
+            AssignedModules = { assigned },
+        };
+    }
+
+    public override async Task<V1.HeartbeatResponse> Heartbeat(V1.HeartbeatRequest request, ServerCallContext context) =>
+        new() { Known = await registry.HeartbeatAsync(request.WorkerId, request.InFlight, request.ModuleCount, context.CancellationToken) };
+
+    public override async Task FetchModule(V1.FetchModuleRequest request, IServerStreamWriter<V1.ModuleBytes> responseStream, ServerCallContext context)
+    {
+        var module = await catalog.GetModuleAsync(request.Sha256 ?? "", context.CancellationToken)
+            ?? throw PlatformException.NotFound($"no module with SHA-256 {request.Sha256}");
+        for (var offset = 0; offset < module.Bytes.Length; offset += ChunkBytes)
+        {
+            var length = Math.Min(ChunkBytes, module.Bytes.Length - offset);
+            await responseStream.WriteAsync(new V1.ModuleBytes { Chunk = ByteString.CopyFrom(module.Bytes, offset, length) }, context.CancellationToken);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+namespace Platform.ControlPlane.Cluster;
+
+/// <summary>
+/// How the control plane runs its workers, bound from the <c>Platform</c> section
+/// (<c>Platform:ClusterToken</c>, <c>Platform:Cluster:*</c>).
+/// </summary>
+public sealed class ClusterOptions
+{
+    /// <summary>The secret every internal gRPC call carries (<c>Platform:ClusterToken</c>). Required, at least 16 characters.</summary>
+    public string? ClusterToken { get; set; }
+
+    /// <summary>Workers each module is placed on (rendezvous hashing). Default 2.</summary>
+    public int ReplicationFactor { get; set; } = 2;
+
+    /// <summary>How often workers heartbeat. Default 2 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A worker whose last heartbeat is older than this leaves placement. Default 6 s (three missed heartbeats).</summary>
+    public TimeSpan WorkerTtl { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>Added to a function's timeout to bound the whole invoke call (network, fetch, compile). Default 5 s.</summary>
+    public TimeSpan InvokeDeadlineMargin { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Workers tried for one invocation when a worker is unreachable or overloaded before it starts. Default 3.</summary>
+    public int MaxInvokeAttempts { get; set; } = 3;
+
+    /// <summary>Timeout of one module push. Default 60 s.</summary>
+    public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ClusterToken) || ClusterToken.Length < 16)
+            yield return "Platform:ClusterToken is required (at least 16 characters): every internal gRPC call carries it";
+        if (ReplicationFactor < 1) yield return "Platform:Cluster:ReplicationFactor must be at least 1";
+        if (HeartbeatInterval <= TimeSpan.Zero) yield return "Platform:Cluster:HeartbeatInterval must be positive";
+        if (WorkerTtl <= HeartbeatInterval) yield return "Platform:Cluster:WorkerTtl must be longer than the heartbeat interval";
+        if (MaxInvokeAttempts < 1) yield return "Platform:Cluster:MaxInvokeAttempts must be at least 1";
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Platform.ControlPlane.Hosting;
+using Platform.ControlPlane.Invocation;
+
+namespace Platform.ControlPlane.Cluster;
+
+/// <summary>Wiring of the worker registry, placement, pushes and the invoke path.</summary>
+internal static class ClusterRegistration
+{
+    public static IServiceCollection AddCluster(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ClusterOptions>()
+            .Bind(configuration.GetSection("Platform:Cluster"))
+            .PostConfigure(o => o.ClusterToken ??= configuration["Platform:ClusterToken"])
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
+        services.AddSingleton<WorkerRegistry>();
+        services.AddHostedService<WorkerRegistryRefresher>();
+        services.AddSingleton<WorkerClients>();
+        services.AddSingleton<ModulePusher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModulePusher>());
+        services.AddSingleton<InvocationRouter>();
+        services.AddSingleton<ClusterTokenInterceptor>();
+        services.AddGrpc().AddServiceOptions<ClusterGrpcService>(o => o.Interceptors.Add<ClusterTokenInterceptor>());
+        return services;
+    }
+
+    public static void MapCluster(this WebApplication app, RouteGroupBuilder v1, ListenerAffinity grpc)
+    {
+        WorkerRest.Map(v1);
+        InvocationRest.Map(v1);
+        app.MapGrpcService<ClusterGrpcService>().WithMetadata(grpc);
+        app.MapGrpcService<InvocationGrpcService>().WithMetadata(grpc);
+    }
+
+    private sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ClusterOptions options)
+        {
+            var failures = options.Validate().ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

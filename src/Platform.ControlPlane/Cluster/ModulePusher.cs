@@ -1,0 +1,99 @@
+using System.Threading.Channels;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Platform.ControlPlane.Functions;
+using V1 = Platform.Contracts.V1;
+
+namespace Platform.ControlPlane.Cluster;
+
+/// <summary>
+/// Pushes a module to the workers placement assigns it to, after its upload committed. Runs in
+/// the background: a failed push is logged and never fails the acknowledged upload (the worker
+/// fetches the module itself at its first invocation or its next registration).
+/// </summary>
+internal sealed partial class ModulePusher : BackgroundService
+{
+    private const int ChunkBytes = 64 * 1024;
+    private readonly Channel<string> _queue = Channel.CreateBounded<string>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly WorkerRegistry _registry;
+    private readonly WorkerClients _clients;
+    private readonly IFunctionCatalog _catalog;
+    private readonly IOptions<ClusterOptions> _options;
+    private readonly ILogger<ModulePusher> _logger;
+
+    public ModulePusher(WorkerRegistry registry, WorkerClients clients, IFunctionCatalog catalog, IOptions<ClusterOptions> options, ILogger<ModulePusher> logger)
+    {
+        _registry = registry;
+        _clients = clients;
+        _catalog = catalog;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Pushes completed (successful or not), for tests and diagnostics.</summary>
+    public long PushesSucceeded => Interlocked.Read(ref _succeeded);
+
+    public long PushesFailed => Interlocked.Read(ref _failed);
+
+    private long _succeeded;
+    private long _failed;
+
+    public void Enqueue(string moduleSha256) => _queue.Writer.TryWrite(moduleSha256);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var sha256 in _queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await PushAsync(sha256, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPushFailed(_logger, sha256, "(all)", ex);
+            }
+        }
+    }
+
+    private async Task PushAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var targets = RendezvousPlacement.Rank(sha256, _registry.Live).Take(_options.Value.ReplicationFactor).ToList();
+        if (targets.Count == 0) return;
+        var module = await _catalog.GetModuleAsync(sha256, cancellationToken);
+        if (module is null) return;
+        await Task.WhenAll(targets.Select(worker => PushToAsync(worker, module, cancellationToken)));
+    }
+
+    private async Task PushToAsync(WorkerInfo worker, ModuleContent module, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var call = _clients.For(worker).PushModule(deadline: DateTime.UtcNow + _options.Value.PushTimeout, cancellationToken: cancellationToken);
+            await call.RequestStream.WriteAsync(new V1.PushModuleRequest { Header = new V1.PushModuleHeader { Sha256 = module.Sha256, SizeBytes = module.Bytes.Length } }, cancellationToken);
+            for (var offset = 0; offset < module.Bytes.Length; offset += ChunkBytes)
+            {
+                var length = Math.Min(ChunkBytes, module.Bytes.Length - offset);
+                await call.RequestStream.WriteAsync(new V1.PushModuleRequest { Chunk = ByteString.CopyFrom(module.Bytes, offset, length) }, cancellationToken);
+            }
+
+            await call.RequestStream.CompleteAsync();
+            var response = await call;
+            Interlocked.Increment(ref _succeeded);
+            LogPushed(_logger, module.Sha256, worker.Id, response.Compiled, response.CompileMs);
+        }
+        catch (RpcException ex)
+        {
+            Interlocked.Increment(ref _failed);
+            LogPushFailed(_logger, module.Sha256, worker.Id, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushed module {Sha256} to worker {WorkerId} (compiled: {Compiled}, {CompileMs:0.0} ms)")]
+    private static partial void LogPushed(ILogger logger, string sha256, string workerId, bool compiled, double compileMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Push of module {Sha256} to worker {WorkerId} failed; the worker will fetch it when needed")]
+    private static partial void LogPushFailed(ILogger logger, string sha256, string workerId, Exception exception);
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Platform.ControlPlane.Auth;
+using Platform.ControlPlane.Grpc;
+using V1 = Platform.Contracts.V1;
+
+namespace Platform.ControlPlane.Invocation;
+
+/// <summary><c>platform.v1.InvocationService</c>: invoke by name over gRPC.</summary>
+internal sealed class InvocationGrpcService(IAuthenticator authenticator, InvocationRouter router) : V1.InvocationService.InvocationServiceBase
+{
+    private const int MaxLogMetadataBytes = 4 * 1024;
+
+    public override async Task<V1.InvokeResponse> Invoke(V1.InvokeRequest request, ServerCallContext context)
+    {
+        var caller = (await authenticator.AuthenticateAsync(context)).RequireTenant();
+        var target = InvocationTarget.Parse(string.IsNullOrEmpty(request.Reference) ? request.Function : $"{request.Function}@{request.Reference}");
+        var (function, quotas) = await router.ResolveAsync(caller, target, context.CancellationToken);
+        var reply = await router.InvokeAsync(caller, function, quotas, request.Input.Memory, context.CancellationToken);
+        if (!reply.IsOk) throw ToRpcException(reply);
+        return new V1.InvokeResponse
+        {
+            InvocationId = reply.InvocationId,
+            Output = ByteString.CopyFrom(reply.Output),
+            Logs = ByteString.CopyFrom(reply.Logs),
+            LogsTruncated = reply.LogsTruncated,
+            FuelConsumed = reply.FuelConsumed,
+            DurationUs = reply.DurationUs,
+            Worker = reply.Worker,
+            Version = reply.Version,
+        };
+    }
+
+    private static RpcException ToRpcException(InvocationReply reply)
+    {
+        var info = new ErrorInfo { Reason = reply.Outcome, Domain = GrpcErrorInterceptor.Domain };
+        info.Metadata["invocation_id"] = reply.InvocationId;
+        info.Metadata["worker"] = reply.Worker;
+        info.Metadata["version"] = reply.Version.ToString(CultureInfo.InvariantCulture);
+        info.Metadata["fuel_consumed"] = reply.FuelConsumed.ToString(CultureInfo.InvariantCulture);
+        info.Metadata["duration_us"] = reply.DurationUs.ToString(CultureInfo.InvariantCulture);
+        if (reply.ExitCode is { } exitCode) info.Metadata["exit_code"] = exitCode.ToString(CultureInfo.InvariantCulture);
+        if (reply.Logs.Length > 0) info.Metadata["logs"] = Encoding.UTF8.GetString(reply.Logs, 0, Math.Min(reply.Logs.Length, MaxLogMetadataBytes));
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)OutcomeStatus.Grpc(reply.Outcome),
+            Message = reply.Message ?? reply.Outcome,
+            Details = { Any.Pack(info) },
+        };
+        return status.ToRpcException();
+    }
+}

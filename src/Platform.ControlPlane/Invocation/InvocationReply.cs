@@ -1,0 +1,19 @@
+namespace Platform.ControlPlane.Invocation;
+
+/// <summary>How one invocation ended, as the control plane answers it on REST and gRPC.</summary>
+public sealed record InvocationReply(
+    string InvocationId,
+    string Function,
+    int Version,
+    string Outcome,
+    byte[] Output,
+    byte[] Logs,
+    bool LogsTruncated,
+    int? ExitCode,
+    string? Message,
+    long FuelConsumed,
+    long DurationUs,
+    string Worker)
+{
+    public bool IsOk => Outcome == "OK";
+}

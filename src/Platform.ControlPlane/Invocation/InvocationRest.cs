@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Platform.ControlPlane.Auth;
+using Platform.ControlPlane.Errors;
+
+namespace Platform.ControlPlane.Invocation;
+
+/// <summary><c>POST /v1/functions/{name}[@version-or-alias]/invoke</c>: the body is the input, the response body the output.</summary>
+internal static class InvocationRest
+{
+    public const string InvocationIdHeader = "Platform-Invocation-Id";
+    public const string OutcomeHeader = "Platform-Outcome";
+    public const string FuelHeader = "Platform-Fuel-Consumed";
+    public const string DurationHeader = "Platform-Duration-Ms";
+    public const string WorkerHeader = "Platform-Worker";
+    public const string VersionHeader = "Platform-Version";
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapPost("/functions/{target}/invoke", InvokeAsync)
+            .AddEndpointFilter(CallerFilter.Tenant)
+            .WithTags("Invocation")
+            .Accepts<byte[]>("application/octet-stream")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .WithSummary("Invoke a function: name, name@version or name@alias. The body is its stdin, the response its stdout.");
+    }
+
+    private static async Task InvokeAsync(string target, HttpContext http, InvocationRouter router, CancellationToken cancellationToken)
+    {
+        var caller = http.TenantCaller();
+        var parsed = InvocationTarget.Parse(target);
+        var (function, quotas) = await router.ResolveAsync(caller, parsed, cancellationToken);
+        var input = await ReadInputAsync(http, quotas.MaxInputBytes, cancellationToken);
+        var reply = await router.InvokeAsync(caller, function, quotas, input, cancellationToken);
+        await WriteAsync(http, reply, cancellationToken);
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadInputAsync(HttpContext http, long limit, CancellationToken cancellationToken)
+    {
+        if (http.Request.ContentLength > limit) throw TooLarge(limit);
+        var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = limit + 1;
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit) throw TooLarge(limit);
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static PlatformException TooLarge(long limit) =>
+        new(ErrorCode.PayloadTooLarge, $"the input is larger than the tenant's limit of {limit} bytes");
+
+    private static async Task WriteAsync(HttpContext http, InvocationReply reply, CancellationToken cancellationToken)
+    {
+        var response = http.Response;
+        response.Headers[InvocationIdHeader] = reply.InvocationId;
+        response.Headers[OutcomeHeader] = reply.Outcome;
+        response.Headers[FuelHeader] = reply.FuelConsumed.ToString(CultureInfo.InvariantCulture);
+        response.Headers[DurationHeader] = (reply.DurationUs / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
+        response.Headers[WorkerHeader] = reply.Worker;
+        response.Headers[VersionHeader] = reply.Version.ToString(CultureInfo.InvariantCulture);
+        response.Headers.CacheControl = "no-store";
+        if (reply.IsOk)
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/octet-stream";
+            response.ContentLength = reply.Output.Length;
+            await response.Body.WriteAsync(reply.Output, cancellationToken);
+            return;
+        }
+
+        response.StatusCode = OutcomeStatus.Http(reply.Outcome);
+        response.ContentType = ProblemWriter.ContentType;
+        var problem = new InvocationProblem(
+            $"https://platform.dev/problems/{reply.Outcome.ToLowerInvariant().Replace('_', '-')}",
+            reply.Outcome,
+            response.StatusCode,
+            reply.Message ?? reply.Outcome,
+            http.Request.Path.Value,
+            reply.Outcome,
+            reply.InvocationId,
+            reply.Function,
+            reply.Version,
+            reply.ExitCode,
+            reply.FuelConsumed,
+            reply.DurationUs / 1000.0,
+            reply.Worker,
+            Encoding.UTF8.GetString(reply.Logs),
+            reply.LogsTruncated);
+        await JsonSerializer.SerializeAsync(response.Body, problem, InvocationProblem.JsonOptions, cancellationToken);
+    }
+}

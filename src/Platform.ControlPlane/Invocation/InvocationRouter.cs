@@ -1,0 +1,145 @@
+using System.Net.Sockets;
+using Google.Protobuf;
+using Google.Rpc;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Platform.ControlPlane.Auth;
+using Platform.ControlPlane.Cluster;
+using Platform.ControlPlane.Errors;
+using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.Quotas;
+using Platform.ControlPlane.Tenants;
+using V1 = Platform.Contracts.V1;
+
+namespace Platform.ControlPlane.Invocation;
+
+/// <summary>
+/// The invoke path: resolve name[@version] -> limits from the version's config bounded by the
+/// tenant's quotas -> a worker in placement order (the first ones hold the module; any other
+/// fetches it) -> one gRPC call with a deadline of the function's timeout plus a margin.
+/// Another worker is tried only when the call provably never started: the worker could not be
+/// connected to, or refused the work as OVERLOADED. Never after execution may have begun.
+/// </summary>
+internal sealed class InvocationRouter(
+    IFunctionCatalog catalog,
+    ITenantDirectory tenants,
+    WorkerRegistry registry,
+    WorkerClients clients,
+    IOptions<ClusterOptions> options,
+    TimeProvider time)
+{
+    public const int MaxLogBytes = 64 * 1024;
+
+    /// <summary>Resolves the function and the tenant's quotas; NOT_FOUND for anything the tenant does not own.</summary>
+    public async Task<(ResolvedFunction Function, EffectiveQuotas Quotas)> ResolveAsync(Caller.Tenant caller, InvocationTarget target, CancellationToken cancellationToken)
+    {
+        var quotas = await tenants.GetQuotasAsync(caller.TenantId, cancellationToken)
+            ?? throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
+        var function = await catalog.ResolveAsync(caller.TenantId, target.Name, target.Reference, cancellationToken)
+            ?? throw PlatformException.NotFound(target.Reference is null
+                ? $"function '{target.Name}' does not exist"
+                : $"function '{target.Name}' does not exist or has no version or alias '{target.Reference}'");
+        return (function, quotas);
+    }
+
+    public async Task<InvocationReply> InvokeAsync(Caller.Tenant caller, ResolvedFunction function, EffectiveQuotas quotas, ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
+    {
+        if (input.Length > quotas.MaxInputBytes)
+            throw new PlatformException(ErrorCode.PayloadTooLarge, $"the input is larger than the tenant's limit of {quotas.MaxInputBytes} bytes");
+
+        var limits = Limits(function.Config, quotas);
+        var request = new V1.WorkerInvokeRequest
+        {
+            InvocationId = Guid.NewGuid().ToString("N"),
+            Tenant = caller.TenantName,
+            Function = function.Name,
+            Version = function.Version,
+            ModuleSha256 = function.ModuleSha256,
+            Input = ByteString.CopyFrom(input.Span),
+            Args = { function.Config.Args },
+            Env = { function.Config.Env.ToDictionary() },
+            Limits = limits,
+        };
+
+        var workers = registry.Live;
+        if (workers.Count == 0)
+            throw new PlatformException(ErrorCode.Unavailable, "no worker is available to run the function");
+
+        var deadline = time.GetUtcNow().UtcDateTime + TimeSpan.FromMilliseconds(limits.TimeoutMs) + options.Value.InvokeDeadlineMargin;
+        var candidates = RendezvousPlacement.Rank(function.ModuleSha256, workers);
+        var attempts = Math.Min(options.Value.MaxInvokeAttempts, candidates.Count);
+        RpcException? last = null;
+        for (var attempt = 0; attempt < attempts; attempt++)
+        {
+            var worker = candidates[attempt];
+            try
+            {
+                var response = await clients.For(worker).InvokeAsync(request, deadline: deadline, cancellationToken: cancellationToken);
+                return ToReply(request, response, worker);
+            }
+            catch (RpcException ex) when (NeverStarted(ex))
+            {
+                last = ex;
+            }
+            catch (RpcException ex)
+            {
+                throw Translate(ex, worker);
+            }
+        }
+
+        throw Translate(last!, candidates[attempts - 1]);
+    }
+
+    public static V1.InvocationLimits Limits(FunctionConfig config, EffectiveQuotas quotas) => new()
+    {
+        Fuel = Math.Min(config.Fuel ?? quotas.MaxFuel, quotas.MaxFuel),
+        MemoryMb = Math.Min(config.MemoryMb ?? quotas.MaxMemoryMb, quotas.MaxMemoryMb),
+        TimeoutMs = Math.Min(config.TimeoutMs ?? quotas.MaxTimeoutMs, quotas.MaxTimeoutMs),
+        MaxOutputBytes = (int)Math.Min(quotas.MaxOutputBytes, int.MaxValue),
+        MaxLogBytes = MaxLogBytes,
+    };
+
+    private static InvocationReply ToReply(V1.WorkerInvokeRequest request, V1.WorkerInvokeResponse response, WorkerInfo worker) => new(
+        request.InvocationId,
+        request.Function,
+        request.Version,
+        response.Outcome,
+        response.Output.ToByteArray(),
+        response.Logs.ToByteArray(),
+        response.LogsTruncated,
+        response.HasExitCode ? response.ExitCode : null,
+        string.IsNullOrEmpty(response.Message) ? null : response.Message,
+        response.FuelConsumed,
+        response.DurationUs,
+        string.IsNullOrEmpty(response.WorkerId) ? worker.Id : response.WorkerId);
+
+    /// <summary>The worker refused before running anything, or was never reached.</summary>
+    private static bool NeverStarted(RpcException ex) =>
+        Reason(ex) == "OVERLOADED"
+        || (ex.StatusCode == StatusCode.Unavailable && IsConnectFailure(ex.Status.DebugException));
+
+    private static bool IsConnectFailure(Exception? exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut })
+                return true;
+        }
+
+        return false;
+    }
+
+    private static string? Reason(RpcException ex) => ex.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
+
+    private static PlatformException Translate(RpcException ex, WorkerInfo worker) => Reason(ex) switch
+    {
+        "OVERLOADED" => new PlatformException(ErrorCode.Overloaded, "every worker that could run the function is saturated; retry later"),
+        "UNAVAILABLE" => new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} could not obtain the module: {ex.Status.Detail}"),
+        _ => ex.StatusCode switch
+        {
+            StatusCode.DeadlineExceeded => new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} did not answer within the function's timeout plus margin"),
+            StatusCode.Cancelled => new PlatformException(ErrorCode.Unavailable, "the invocation was cancelled"),
+            _ => new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} failed: {ex.Status.Detail}"),
+        },
+    };
+}
