@@ -24,12 +24,24 @@ public sealed class ArtifactCache
     private long _compileTicks;
     private long _corrupt;
 
+    /// <summary>A cache in the engine's <see cref="RuntimeOptions.CacheDir"/>.</summary>
     public ArtifactCache(WasmEngine engine)
+        : this(engine, engine?.Options.CacheDir!)
     {
+    }
+
+    /// <summary>
+    /// A cache in <paramref name="directory"/>: several caches (e.g. several workers in one
+    /// process) can share one engine, each with its own folder.
+    /// </summary>
+    public ArtifactCache(WasmEngine engine, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         _engine = engine;
         _validator = new ModuleValidator(engine);
         _memory = new ModuleLru(engine.Options.MemoryCacheMaxModules, engine.Options.MemoryCacheMaxBytes);
-        Directory = Path.GetFullPath(engine.Options.CacheDir);
+        Directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Directory);
     }
 
@@ -93,14 +105,19 @@ public sealed class ArtifactCache
         }
 
         var loading = _loading.GetOrAdd(sha256, key => new Lazy<CompiledModule?>(() => LoadOrCompile(key, wasmBytes)));
+        CompiledModule? result;
         try
         {
-            return loading.Value;
+            result = loading.Value;
         }
         finally
         {
             _loading.TryRemove(KeyValuePair.Create(sha256, loading));
         }
+
+        // A caller with the bytes that joined a bytes-less lookup (TryGet) of the same module
+        // gets null from it: compile with its own bytes now that the lookup has finished.
+        return result is null && wasmBytes is not null ? GetOrLoad(sha256, wasmBytes) : result;
     }
 
     private CompiledModule? LoadOrCompile(string sha256, byte[]? wasmBytes)

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Security.Cryptography;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using Platform.Contracts.V1;
+
+namespace Platform.Worker.Cluster;
+
+/// <summary>
+/// The worker's one channel to the control plane (HTTP/2 cleartext, prior knowledge), with the
+/// cluster token added to every call.
+/// </summary>
+internal sealed class ControlPlaneClient : IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly WorkerOptions _options;
+    private readonly TimeProvider _time;
+
+    public ControlPlaneClient(IOptions<WorkerOptions> options, TimeProvider time)
+    {
+        _options = options.Value;
+        _time = time;
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        };
+        _channel = GrpcChannel.ForAddress(_options.ControlPlaneUrl, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            HttpVersion = HttpVersion.Version20,
+            HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 4 << 20,
+        });
+        var token = _options.ClusterToken ?? string.Empty;
+        Client = new ClusterService.ClusterServiceClient(_channel.Intercept(metadata =>
+        {
+            metadata.Add(ClusterMetadata.TokenHeader, token);
+            return metadata;
+        }));
+    }
+
+    public ClusterService.ClusterServiceClient Client { get; }
+
+    /// <summary>A deadline <paramref name="timeout"/> from now, in the form gRPC takes.</summary>
+    public DateTime Deadline(TimeSpan timeout) => _time.GetUtcNow().UtcDateTime + timeout;
+
+    public DateTime CallDeadline() => Deadline(_options.ControlPlaneCallTimeout);
+
+    /// <summary>
+    /// Streams a module's bytes and checks them against <paramref name="sha256"/>. Any failure
+    /// (unreachable, unknown module, oversize, corrupt transfer) is a <see cref="ModuleUnavailableException"/>.
+    /// </summary>
+    public async Task<byte[]> FetchModuleAsync(string sha256, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var call = Client.FetchModule(new FetchModuleRequest { Sha256 = sha256 }, deadline: Deadline(_options.FetchTimeout), cancellationToken: cancellationToken);
+            using var buffer = new MemoryStream();
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            while (await call.ResponseStream.MoveNext(cancellationToken))
+            {
+                var chunk = call.ResponseStream.Current.Chunk.Span;
+                if (buffer.Length + chunk.Length > _options.MaxModuleBytes)
+                    throw new ModuleUnavailableException($"module {sha256} is larger than Platform:MaxModuleBytes ({_options.MaxModuleBytes} bytes)");
+                hash.AppendData(chunk);
+                buffer.Write(chunk);
+            }
+
+            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (actual != sha256)
+                throw new ModuleUnavailableException($"the control plane sent bytes whose SHA-256 is {actual}, not {sha256}");
+            return buffer.ToArray();
+        }
+        catch (RpcException ex)
+        {
+            throw new ModuleUnavailableException($"fetching module {sha256} from the control plane failed: {ex.StatusCode}: {ex.Status.Detail}", ex);
+        }
+    }
+
+    public void Dispose() => _channel.Dispose();
+}
+
+/// <summary>A module the worker lacks could not be had from the control plane (UNAVAILABLE to the caller).</summary>
+internal sealed class ModuleUnavailableException : Exception
+{
+    public ModuleUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public ModuleUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

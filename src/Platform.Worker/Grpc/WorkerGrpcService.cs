@@ -1,0 +1,171 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Platform.Contracts.V1;
+using Platform.Runtime;
+using Platform.Worker.Cluster;
+using Platform.Worker.Hosting;
+using Platform.Worker.Invocation;
+using Platform.Worker.Modules;
+
+namespace Platform.Worker.Grpc;
+
+/// <summary>platform.v1.WorkerService: push, invoke, evict, status. The cluster token is checked by <see cref="Security.ClusterTokenInterceptor"/> first.</summary>
+internal sealed class WorkerGrpcService(
+    ModuleStore modules,
+    FunctionExecutor executor,
+    InvocationGate gate,
+    WorkerDirectory directory,
+    IOptions<WorkerOptions> options,
+    TimeProvider time,
+    ILogger<WorkerGrpcService> logger) : WorkerService.WorkerServiceBase
+{
+    public override async Task<PushModuleResponse> PushModule(IAsyncStreamReader<PushModuleRequest> requestStream, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var maxBytes = options.Value.MaxModuleBytes;
+        if (!await requestStream.MoveNext(cancellationToken) || requestStream.Current.PayloadCase != PushModuleRequest.PayloadOneofCase.Header)
+            throw WorkerErrors.BadArgument("header", "the first message of a push must be the header");
+
+        var header = requestStream.Current.Header;
+        var expected = header.Sha256.ToLowerInvariant();
+        if (!ModuleStore.IsHash(expected))
+            throw WorkerErrors.BadArgument("header.sha256", "sha256 must be 64 hex digits");
+        if (header.SizeBytes < 0)
+            throw WorkerErrors.BadArgument("header.size_bytes", "size_bytes must not be negative");
+        if (header.SizeBytes > maxBytes)
+            throw WorkerErrors.TooLarge($"the module is {header.SizeBytes} bytes; this worker takes at most {maxBytes} (Platform:MaxModuleBytes)");
+
+        using var buffer = new MemoryStream(header.SizeBytes > 0 ? (int)header.SizeBytes : 0);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        while (await requestStream.MoveNext(cancellationToken))
+        {
+            var message = requestStream.Current;
+            if (message.PayloadCase != PushModuleRequest.PayloadOneofCase.Chunk)
+                throw WorkerErrors.BadArgument("header", "only the first message of a push may be a header");
+            var chunk = message.Chunk.Span;
+            if (buffer.Length + chunk.Length > maxBytes)
+                throw WorkerErrors.TooLarge($"the module is larger than this worker takes: at most {maxBytes} bytes (Platform:MaxModuleBytes)");
+            if (header.SizeBytes > 0 && buffer.Length + chunk.Length > header.SizeBytes)
+                throw WorkerErrors.BadArgument("header.size_bytes", $"the push carries more than the {header.SizeBytes} bytes its header announced");
+            hash.AppendData(chunk);
+            buffer.Write(chunk);
+        }
+
+        if (buffer.Length == 0)
+            throw WorkerErrors.BadArgument("chunk", "the push carries no module bytes");
+        if (header.SizeBytes > 0 && buffer.Length != header.SizeBytes)
+            throw WorkerErrors.BadArgument("header.size_bytes", $"the push carries {buffer.Length} bytes, not the {header.SizeBytes} its header announced");
+        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (actual != expected)
+            throw WorkerErrors.BadArgument("header.sha256", $"the bytes' SHA-256 is {actual}, not {expected}; nothing was stored");
+
+        try
+        {
+            var (compiled, compileTime) = await modules.AddAsync(expected, buffer.ToArray());
+            if (compiled)
+                logger.LogInformation("Compiled pushed module {Sha256} ({Bytes} bytes) in {CompileMs:F1} ms", expected, buffer.Length, compileTime.TotalMilliseconds);
+            return new PushModuleResponse { Sha256 = expected, Compiled = compiled, CompileMs = compileTime.TotalMilliseconds };
+        }
+        catch (InvalidModuleException ex)
+        {
+            throw WorkerErrors.BadModule(ex.Message);
+        }
+    }
+
+    public override async Task<WorkerInvokeResponse> Invoke(WorkerInvokeRequest request, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var sha256 = request.ModuleSha256;
+        if (!ModuleStore.IsHash(sha256))
+            throw WorkerErrors.BadArgument("module_sha256", "module_sha256 must be 64 lowercase hex digits");
+        if (string.IsNullOrEmpty(request.Function))
+            throw WorkerErrors.BadArgument("function", "function is required (it is argv[0])");
+        // Validate before fetching anything.
+        _ = InvocationMapping.Limits(request.Limits, null);
+
+        // Shed before doing any work for a call this worker could not run anyway.
+        if (!gate.HasRoom)
+            throw Overloaded();
+
+        CompiledModule module;
+        try
+        {
+            module = await modules.GetAsync(sha256, cancellationToken);
+        }
+        catch (InvalidModuleException ex)
+        {
+            return InvocationMapping.InvalidModule(ex.Message, directory.WorkerId);
+        }
+        catch (ModuleUnavailableException ex)
+        {
+            logger.LogWarning("Cannot run invocation {InvocationId}: {Reason}", request.InvocationId, ex.Message);
+            throw WorkerErrors.NotAvailable($"module {sha256} is not on this worker and could not be fetched: {ex.Message}");
+        }
+
+        var limits = InvocationMapping.Limits(request.Limits, UntilDeadline(context));
+        var invocationId = string.IsNullOrEmpty(request.InvocationId) ? Guid.NewGuid().ToString("N") : request.InvocationId;
+        var invocation = InvocationMapping.Request(request, invocationId, limits);
+
+        if (!gate.TryEnter())
+            throw Overloaded();
+        try
+        {
+            var result = await Task.Run(() => executor.Invoke(module, invocation), cancellationToken);
+            return InvocationMapping.Response(result, directory.WorkerId);
+        }
+        catch (SandboxOverloadedException)
+        {
+            throw WorkerErrors.Overload("every sandbox slot of this worker is in use; try another worker");
+        }
+        finally
+        {
+            gate.Exit();
+        }
+    }
+
+    public override Task<EvictResponse> Evict(EvictRequest request, ServerCallContext context)
+    {
+        if (!ModuleStore.IsHash(request.Sha256))
+            throw WorkerErrors.BadArgument("sha256", "sha256 must be 64 lowercase hex digits");
+        var evicted = modules.Evict(request.Sha256);
+        if (evicted)
+            logger.LogInformation("Evicted module {Sha256}", request.Sha256);
+        return Task.FromResult(new EvictResponse { Evicted = evicted });
+    }
+
+    public override Task<WorkerStatus> Status(WorkerStatusRequest request, ServerCallContext context) =>
+        Task.FromResult(WorkerStatusReport.Create(modules, gate, directory));
+
+    private RpcException Overloaded() =>
+        WorkerErrors.Overload($"this worker is running {gate.Capacity} invocations, its limit (Platform:MaxConcurrentInvocations); try another worker");
+
+    private TimeSpan? UntilDeadline(ServerCallContext context)
+    {
+        if (context.Deadline == DateTime.MaxValue) return null;
+        var remaining = context.Deadline - time.GetUtcNow().UtcDateTime;
+        if (remaining <= TimeSpan.Zero)
+            throw new RpcException(new global::Grpc.Core.Status(StatusCode.DeadlineExceeded, "the call's deadline passed before the invocation started"));
+        return remaining;
+    }
+}
+
+internal static class WorkerStatusReport
+{
+    public static WorkerStatus Create(ModuleStore modules, InvocationGate gate, WorkerDirectory directory)
+    {
+        var statistics = modules.Cache.Statistics;
+        return new WorkerStatus
+        {
+            WorkerId = directory.WorkerId,
+            Modules = { modules.List() },
+            InFlight = gate.InFlight,
+            Capacity = gate.Capacity,
+            CacheMemoryHits = statistics.MemoryHits,
+            CacheDiskHits = statistics.DiskHits,
+            CacheMisses = statistics.Misses,
+            Compiles = statistics.Compiles,
+        };
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Platform.Runtime;
+using Platform.Worker.Cluster;
+using Platform.Worker.Grpc;
+using Platform.Worker.Hosting;
+using Platform.Worker.Invocation;
+using Platform.Worker.Modules;
+using Platform.Worker.Security;
+
+namespace Platform.Worker;
+
+public static class WorkerServiceCollectionExtensions
+{
+    /// <summary>The section the sandbox engine's <see cref="RuntimeOptions"/> bind from when the worker creates the engine itself.</summary>
+    public const string RuntimeSectionName = "Platform:Runtime";
+
+    /// <summary>
+    /// Registers a worker: <see cref="WorkerOptions"/> (section <c>Platform</c>, validated at
+    /// start), the artifact cache in <c>Platform:CacheDir</c>, the WorkerService gRPC service
+    /// behind the cluster-token check, registration and heartbeats with the control plane, and a
+    /// Kestrel listener on <c>Platform:WorkerUrl</c> (HTTP/2 cleartext). Pair with
+    /// <see cref="WorkerEndpointRouteBuilderExtensions.MapWorker"/>.
+    /// <para>
+    /// The <see cref="WasmEngine"/>, <see cref="FunctionExecutor"/> and <see cref="TimeProvider"/>
+    /// are added only if the host has not registered them: a process that runs several workers
+    /// (one host each) registers one engine instance in each (<c>services.AddSingleton(engine)</c>,
+    /// which the host then owns and disposes) before calling this, and gives each worker its own
+    /// <c>Platform:CacheDir</c> and <c>Platform:WorkerUrl</c>. Otherwise the worker creates the
+    /// engine from <c>Platform:Runtime:*</c>.
+    /// </para>
+    /// </summary>
+    public static IServiceCollection AddWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<WorkerOptions>()
+            .Bind(configuration.GetSection(WorkerOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ =>
+        {
+            var runtime = new RuntimeOptions();
+            configuration.GetSection(RuntimeSectionName).Bind(runtime);
+            // The sandbox's wall clock is always the real one.
+            return new WasmEngine(runtime, TimeProvider.System);
+        });
+        services.TryAddSingleton(sp => new FunctionExecutor(sp.GetRequiredService<WasmEngine>()));
+
+        services.AddSingleton<WorkerDirectory>();
+        services.AddSingleton(sp => new ArtifactCache(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<WorkerDirectory>().ArtifactsPath));
+        services.AddSingleton<ControlPlaneClient>();
+        services.AddSingleton<ModuleStore>();
+        services.AddSingleton<InvocationGate>();
+        services.AddSingleton<WorkerListener>();
+        services.AddSingleton<RegistrationService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RegistrationService>());
+        services.AddSingleton<ClusterTokenInterceptor>();
+
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions<WorkerGrpcService>>()
+            .Configure<IOptions<WorkerOptions>>((grpc, worker) =>
+            {
+                grpc.Interceptors.Add<ClusterTokenInterceptor>();
+                grpc.MaxReceiveMessageSize = worker.Value.MaxReceiveMessageBytes;
+                // Output is bounded by each invocation's max_output_bytes.
+                grpc.MaxSendMessageSize = null;
+            });
+
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<WorkerOptions>, WorkerListener>(ConfigureKestrel);
+        return services;
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, IOptions<WorkerOptions> options, WorkerListener listener)
+    {
+        // An invalid URL is reported by the options validator with the key's name.
+        if (!ListenAddress.TryParse(options.Value.WorkerUrl, out var address, out _))
+            return;
+        listener.Host = address.Host;
+        listener.IsAny = address.IsAny;
+
+        void Configure(ListenOptions listen)
+        {
+            listener.Listen = listen;
+            listen.Protocols = HttpProtocols.Http2;
+            listen.Use(next => connection =>
+            {
+                connection.Items[WorkerListener.ConnectionItemKey] = WorkerListener.ConnectionItemValue;
+                return next(connection);
+            });
+        }
+
+        if (address.IsLocalhost)
+            kestrel.ListenLocalhost(address.Port, Configure);
+        else if (address.IsAny)
+            kestrel.ListenAnyIP(address.Port, Configure);
+        else
+            kestrel.Listen(address.Address ?? IPAddress.Loopback, address.Port, Configure);
+    }
+}
