@@ -24,7 +24,7 @@ internal static class FunctionRest
         var functions = v1.MapGroup("/functions").AddEndpointFilter(CallerFilter.Tenant).WithTags("Functions");
 
         functions.MapPut("/{name}", DeployAsync)
-            .Accepts<byte[]>("application/wasm", "text/plain", "multipart/form-data")
+            .DocumentsBody<byte[]>("application/wasm", "text/plain", "multipart/form-data")
             .Produces<FunctionVersionInfo>(StatusCodes.Status201Created)
             .WithSummary("Deploy the next version of a function (module as application/wasm, WAT as text/plain, or multipart 'module' + 'config')");
         functions.MapGet("", ListAsync).Produces<FunctionListResponse>().WithSummary("List the tenant's functions");
@@ -33,7 +33,7 @@ internal static class FunctionRest
             .Produces(StatusCodes.Status200OK, contentType: "application/wasm")
             .WithSummary("Download a version's module (a version number or an alias)");
         functions.MapPut("/{name}/aliases/{alias}", SetAliasAsync)
-            .Accepts<SetAliasRequest>("application/json")
+            .DocumentsBody<SetAliasRequest>("application/json")
             .Produces<FunctionAlias>()
             .WithSummary("Point an alias at a version");
         functions.MapDelete("/{name}", DeleteAsync).Produces(StatusCodes.Status204NoContent).WithSummary("Delete a function with its versions and aliases");

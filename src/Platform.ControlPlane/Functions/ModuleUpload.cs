@@ -20,6 +20,19 @@ internal static class ModuleUpload
 
     public static async Task<(byte[] Module, FunctionConfigInput? Config)> ReadAsync(HttpRequest request, long maxModuleBytes, long multipartOverhead, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReadCoreAsync(request, maxModuleBytes, multipartOverhead, cancellationToken);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's per-request limit (set below) tripped before our own count did.
+            throw TooLarge(maxModuleBytes);
+        }
+    }
+
+    private static async Task<(byte[] Module, FunctionConfigInput? Config)> ReadCoreAsync(HttpRequest request, long maxModuleBytes, long multipartOverhead, CancellationToken cancellationToken)
+    {
         MediaTypeHeaderValue? mediaType = null;
         if (!string.IsNullOrEmpty(request.ContentType) && !MediaTypeHeaderValue.TryParse(request.ContentType, out mediaType))
             throw PlatformException.InvalidArgument("Content-Type", $"'{request.ContentType}' is not a media type");

@@ -11,10 +11,10 @@ internal readonly record struct VersionReference(int? Version, string? Alias)
 
     public static VersionReference Parse(string? text, string field)
     {
-        if (text is { Length: > 0 and <= 9 } && text.All(char.IsAsciiDigit))
+        if (text is { Length: > 0 } && text.All(char.IsAsciiDigit))
         {
-            var version = int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
-            if (version > 0)
+            // All digits is always a version number (aliases cannot be numeric).
+            if (text.Length <= 9 && int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture) is var version and > 0)
                 return new VersionReference(version, null);
         }
         else if (NameRules.IsValid(text))

@@ -79,7 +79,7 @@ internal static class ApiJson
         var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {ex.BytePositionInLine + 1})" : "";
         var message = path is null
             ? $"the {what} is not valid JSON for this request{where}"
-            : $"'{field}' is unknown or has the wrong type{where}";
+            : $"'{field}' is not a known field, or its value is malformed or of the wrong type{where}";
         return PlatformException.InvalidArgument(field, message);
     }
 }

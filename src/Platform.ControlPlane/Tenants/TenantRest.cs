@@ -34,13 +34,13 @@ internal static class TenantRest
         var tenants = v1.MapGroup("/tenants").AddEndpointFilter(CallerFilter.Admin).WithTags("Tenants (admin)");
 
         tenants.MapPost("", CreateAsync)
-            .Accepts<CreateTenantRequest>("application/json")
+            .DocumentsBody<CreateTenantRequest>("application/json")
             .Produces<CreatedTenantResponse>(StatusCodes.Status201Created)
             .WithSummary("Create a tenant with its first API key (shown once)");
         tenants.MapGet("", ListAsync).Produces<TenantListResponse>().WithSummary("List tenants");
         tenants.MapGet("/{tenant}", GetAsync).Produces<TenantResponse>().WithSummary("Get a tenant and its effective quotas");
         tenants.MapPut("/{tenant}/quotas", SetQuotasAsync)
-            .Accepts<QuotaSet>("application/json")
+            .DocumentsBody<QuotaSet>("application/json")
             .Produces<TenantResponse>()
             .WithSummary("Replace a tenant's quota overrides (a missing field follows the platform default)");
         tenants.MapDelete("/{tenant}", DeleteAsync).Produces(StatusCodes.Status204NoContent).WithSummary("Delete a tenant and everything it owns");
