@@ -62,15 +62,22 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddOpenApi();
 
         services.AddSingleton<ControlPlaneListeners>();
+        // Kestrel is configured from the raw section: validation errors surface when the host
+        // starts (ValidateOnStart), with the key's name, not while the application is built.
         services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<ControlPlaneOptions>, ControlPlaneListeners>(ConfigureKestrel);
+            .Configure<ControlPlaneListeners>((kestrel, listeners) =>
+            {
+                var raw = new ControlPlaneOptions();
+                configuration.GetSection(ControlPlaneOptions.SectionName).Bind(raw);
+                ConfigureKestrel(kestrel, raw, listeners);
+            });
         return services;
     }
 
-    private static void ConfigureKestrel(KestrelServerOptions kestrel, IOptions<ControlPlaneOptions> options, ControlPlaneListeners listeners)
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, ControlPlaneOptions o, ControlPlaneListeners listeners)
     {
-        var o = options.Value;
-        kestrel.Limits.MaxRequestBodySize = o.MaxRequestBodyBytes;
+        if (o.MaxRequestBodyBytes > 0)
+            kestrel.Limits.MaxRequestBodySize = o.MaxRequestBodyBytes;
         // Invalid URLs are reported by the options validator with the key's name.
         if (!ListenAddress.TryParse(o.RestUrl, out var rest, out _) || !ListenAddress.TryParse(o.GrpcUrl, out var grpc, out _))
             return;
