@@ -1,3 +1,3 @@
 using Platform.Cli;
 
-return await PlatformCtl.Build().Parse(args).InvokeAsync();
+return await PlatformCtl.InvokeAsync(args);

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Net.Http.Headers;
+using Platform.Cli.Remote;
+
+namespace Platform.Cli.Functions;
+
+/// <summary><c>platformctl deploy NAME FILE</c>: uploads the next version of a function (PUT /v1/functions/NAME).</summary>
+internal static class DeployCommand
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(100);
+
+    public static Command Create()
+    {
+        var name = new Argument<string>("NAME") { Description = "The function's name." };
+        var file = new Argument<FileInfo>("FILE") { Description = "The module: a .wasm binary, or .wat text." };
+        var env = new Option<string[]>("--env") { Description = "An environment variable K=V for the function (repeatable).", HelpName = "K=V" };
+        var arg = new Option<string[]>("--arg") { Description = "An argument for the function (repeatable).", HelpName = "A", AllowMultipleArgumentsPerToken = false };
+        var fuel = new Option<long?>("--fuel") { Description = "Fuel per invocation (default: the tenant's quota).", HelpName = "N" };
+        var memory = new Option<int?>("--memory-mb") { Description = "Memory per invocation, MiB (default: the tenant's quota).", HelpName = "M" };
+        var timeout = new Option<int?>("--timeout-ms") { Description = "Wall-clock limit per invocation, ms (default: the tenant's quota).", HelpName = "T" };
+
+        var command = new Command("deploy", "Deploy the next version of a function; prints its name, version, sha256 and size. The alias 'latest' moves to it.")
+        {
+            name, file, env, arg, fuel, memory, timeout,
+        };
+        command.SetRemoteAction(Timeout, async (parse, call) =>
+        {
+            var settings = new DeploySettings(
+                parse.GetRequiredValue(name),
+                parse.GetRequiredValue(file),
+                parse.GetValue(env) ?? [],
+                parse.GetValue(arg) ?? [],
+                parse.GetValue(fuel),
+                parse.GetValue(memory),
+                parse.GetValue(timeout));
+            if (settings.Problems() is { Count: > 0 } problems) return await call.UsageAsync(problems);
+            if (!settings.File.Exists)
+                return await call.FailAsync(ApiProblem.Local("INVALID_ARGUMENT", $"{settings.File.FullName}: no such file"));
+
+            var progress = UploadProgress.For(call.Error, settings.File, call.Json);
+            using var content = Content(settings, progress);
+            byte[] body;
+            try
+            {
+                body = await call.CallAsync(HttpMethod.Put, $"v1/functions/{PlatformClient.Segment(settings.Name)}", content);
+            }
+            finally
+            {
+                progress?.Complete();
+            }
+
+            return await call.PrintAsync(body, FunctionViews.WriteVersion);
+        });
+        return command;
+    }
+
+    /// <summary>The body: the module alone (application/wasm or text/plain), or multipart 'module' + 'config' when any config option is given.</summary>
+    internal static HttpContent Content(DeploySettings settings, UploadProgress? progress)
+    {
+        var module = new FileUploadContent(settings.File, progress is null ? null : progress.Report);
+        module.Headers.ContentType = settings.IsWat
+            ? new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" }
+            : new MediaTypeHeaderValue("application/wasm");
+        if (!settings.HasConfig) return module;
+
+        var config = new ByteArrayContent(settings.ConfigJson());
+        config.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return new MultipartFormDataContent
+        {
+            { module, "module", settings.File.Name },
+            { config, "config" },
+        };
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Platform.Cli.Remote;
+
+namespace Platform.Cli.Functions;
+
+/// <summary>Human views of the function API's JSON (FunctionVersionInfo, FunctionListResponse, FunctionDetails, FunctionAlias).</summary>
+internal static class FunctionViews
+{
+    public static void WriteVersion(JsonElement version, TextWriter writer)
+    {
+        var table = Table.KeyValue()
+            .Add("name", version.Text("name"))
+            .Add("version", version.Text("version"))
+            .Add("sha256", version.Text("sha256"))
+            .Add("size", Size(version))
+            .Add("created", version.Time("createdAt"));
+        if (version.Member("config") is { } config) table.Add("config", Config(config));
+        table.WriteTo(writer);
+    }
+
+    public static void WriteList(JsonElement list, TextWriter writer)
+    {
+        var table = new Table("NAME", "LATEST", "CREATED", "UPDATED");
+        foreach (var function in list.Items("functions"))
+            table.Add(function.Text("name"), function.Text("latestVersion"), function.Time("createdAt"), function.Time("updatedAt"));
+        if (table.RowCount == 1) writer.WriteLine("No functions.");
+        else table.WriteTo(writer);
+    }
+
+    public static void WriteDetails(JsonElement details, TextWriter writer)
+    {
+        Table.KeyValue()
+            .Add("name", details.Text("name"))
+            .Add("latest", details.Text("latestVersion"))
+            .Add("created", details.Time("createdAt"))
+            .Add("updated", details.Time("updatedAt"))
+            .WriteTo(writer);
+        writer.WriteLine();
+
+        var aliasesByVersion = new Dictionary<long, List<string>>();
+        if (details.Member("aliases") is { ValueKind: JsonValueKind.Object } aliases)
+        {
+            foreach (var alias in aliases.EnumerateObject())
+            {
+                if (alias.Value.ValueKind != JsonValueKind.Number || !alias.Value.TryGetInt64(out var target)) continue;
+                if (!aliasesByVersion.TryGetValue(target, out var names)) aliasesByVersion[target] = names = [];
+                names.Add(alias.Name);
+            }
+        }
+
+        var table = new Table("VERSION", "ALIASES", "SHA256", "SIZE", "CREATED", "CONFIG");
+        foreach (var version in details.Items("versions"))
+        {
+            var names = version.Long("version") is { } number && aliasesByVersion.TryGetValue(number, out var found)
+                ? string.Join(",", found.Order(StringComparer.Ordinal))
+                : JsonElementExtensions.Missing;
+            var sha = version.Text("sha256");
+            table.Add(
+                version.Text("version"),
+                names,
+                sha.Length > 12 ? sha[..12] : sha,
+                Size(version),
+                version.Time("createdAt"),
+                version.Member("config") is { } config ? Config(config) : JsonElementExtensions.Missing);
+        }
+
+        table.WriteTo(writer);
+    }
+
+    public static void WriteAlias(JsonElement alias, TextWriter writer) =>
+        writer.WriteLine($"{alias.Text("function")}@{alias.Text("name")} -> version {alias.Text("version")}");
+
+    /// <summary>"fuel=1000 memoryMb=32 env=A,B args=2"; limits left to the tenant's quota are omitted; "-" when nothing is set.</summary>
+    private static string Config(JsonElement config)
+    {
+        var parts = new List<string>();
+        foreach (var limit in new[] { "fuel", "memoryMb", "timeoutMs" })
+        {
+            if (config.Member(limit) is { } value) parts.Add($"{limit}={value.GetRawText()}");
+        }
+
+        if (config.Member("env") is { ValueKind: JsonValueKind.Object } env && env.EnumerateObject().Any())
+            parts.Add("env=" + string.Join(",", env.EnumerateObject().Select(p => p.Name)));
+        if (config.Member("args") is { ValueKind: JsonValueKind.Array } args && args.GetArrayLength() > 0)
+            parts.Add($"args={args.GetArrayLength()}");
+        return parts.Count == 0 ? JsonElementExtensions.Missing : string.Join(" ", parts);
+    }
+
+    private static string Size(JsonElement version) =>
+        version.Long("sizeBytes") is { } bytes ? $"{Units.Bytes(bytes)} ({Units.Number(bytes)} bytes)" : JsonElementExtensions.Missing;
+}
