@@ -60,6 +60,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<ControlPlaneClient>();
         services.AddSingleton<ModuleStore>();
         services.AddSingleton<InvocationGate>();
+        services.AddSingleton<SandboxThreads>();
         services.AddSingleton<WorkerListener>();
         services.AddSingleton<RegistrationService>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistrationService>());

@@ -16,6 +16,7 @@ internal sealed class WorkerGrpcService(
     ModuleStore modules,
     FunctionExecutor executor,
     InvocationGate gate,
+    SandboxThreads sandboxThreads,
     WorkerDirectory directory,
     IOptions<WorkerOptions> options,
     TimeProvider time,
@@ -112,7 +113,7 @@ internal sealed class WorkerGrpcService(
             throw Overloaded();
         try
         {
-            var result = await Task.Run(() => executor.Invoke(module, invocation), cancellationToken);
+            var result = await sandboxThreads.Run(() => executor.Invoke(module, invocation), cancellationToken);
             return InvocationMapping.Response(result, directory.WorkerId);
         }
         catch (SandboxOverloadedException)

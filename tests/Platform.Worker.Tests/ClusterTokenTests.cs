@@ -1,0 +1,30 @@
+using Grpc.Core;
+using Platform.Contracts.V1;
+
+namespace Platform.Worker.Tests;
+
+public sealed class ClusterTokenTests
+{
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("wrong-cluster-token-0123456789")]
+    [InlineData(TestTimeouts.ClusterToken + "x")]
+    public async Task EveryMethod_WithoutTheRightToken_IsUnauthenticated(string? token)
+    {
+        // The worker creates its own engine here: the path a host without one takes.
+        await using var worker = await TestWorker.StartAsync(sharedEngine: false);
+        var guest = Guest.FromWat(Wat.Hello);
+        var client = worker.CreateClient(token);
+
+        await RpcAssert.FailsAsync(() => client.StatusAsync(new WorkerStatusRequest(), deadline: TestWorker.Deadline()).ResponseAsync, StatusCode.Unauthenticated, "UNAUTHENTICATED");
+        await RpcAssert.FailsAsync(() => client.InvokeAsync(new WorkerInvokeRequest { ModuleSha256 = guest.Sha256, Function = "fn" }, deadline: TestWorker.Deadline()).ResponseAsync, StatusCode.Unauthenticated, "UNAUTHENTICATED");
+        await RpcAssert.FailsAsync(() => client.EvictAsync(new EvictRequest { Sha256 = guest.Sha256 }, deadline: TestWorker.Deadline()).ResponseAsync, StatusCode.Unauthenticated, "UNAUTHENTICATED");
+        await RpcAssert.FailsAsync(() => TestWorker.PushAsync(client, guest.Sha256, guest.Bytes, guest.Bytes.Length), StatusCode.Unauthenticated, "UNAUTHENTICATED");
+
+        // Nothing was stored by the refused push.
+        var status = await worker.StatusAsync();
+        Assert.Empty(status.Modules);
+        Assert.Equal(0, status.Compiles);
+    }
+}

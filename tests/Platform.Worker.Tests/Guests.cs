@@ -1,0 +1,172 @@
+using System.Security.Cryptography;
+using Wasmtime;
+
+namespace Platform.Worker.Tests;
+
+/// <summary>A guest module's binary bytes and their SHA-256, as the cluster API names modules.</summary>
+internal sealed record Guest(byte[] Bytes, string Sha256)
+{
+    public static Guest FromWat(string wat) => FromBytes(Module.ConvertText(wat));
+
+    public static Guest FromBytes(byte[] bytes) => new(bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+}
+
+/// <summary>Guest modules written in WAT for the worker tests (the hostile ones follow tests/Platform.Runtime.Tests/Wat.cs).</summary>
+internal static class Wat
+{
+    private const string FdWrite = """(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))""";
+    private const string FdRead = """(import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))""";
+    private const string ProcExit = """(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))""";
+
+    /// <summary>Writes "hello" to stdout.</summary>
+    public const string Hello = $$"""
+        (module
+          {{FdWrite}}
+          (memory (export "memory") 1)
+          (data (i32.const 16) "hello")
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const 5))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """;
+
+    /// <summary>Copies stdin to stdout through a 4 KiB buffer.</summary>
+    public const string Echo = $$"""
+        (module
+          {{FdWrite}}
+          {{FdRead}}
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (loop $next
+              (i32.store (i32.const 0) (i32.const 1024))
+              (i32.store (i32.const 4) (i32.const 4096))
+              (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+              (if (i32.gt_u (i32.load (i32.const 8)) (i32.const 0))
+                (then
+                  (i32.store (i32.const 4) (i32.load (i32.const 8)))
+                  (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 12)))
+                  (br $next))))))
+        """;
+
+    /// <summary>Loops forever.</summary>
+    public const string Spin = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "_start") (loop $forever (br $forever))))
+        """;
+
+    /// <summary>Grows memory one page at a time until refused, then traps.</summary>
+    public const string MemoryBomb = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (loop $grow
+              (br_if $grow (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+            unreachable))
+        """;
+
+    /// <summary>Writes 4 KiB to stdout forever.</summary>
+    public const string Flood = $$"""
+        (module
+          {{FdWrite}}
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 1024))
+            (i32.store (i32.const 4) (i32.const 4096))
+            (loop $more
+              (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+              (br $more))))
+        """;
+
+    public const string Unreachable = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "_start") unreachable))
+        """;
+
+    /// <summary>Writes argv and environ (NUL-separated) to stdout.</summary>
+    public const string ArgsAndEnv = $$"""
+        (module
+          {{FdWrite}}
+          (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "environ_sizes_get" (func $environ_sizes_get (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "environ_get" (func $environ_get (param i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func $print (param $ptr i32) (param $len i32)
+            (i32.store (i32.const 0) (local.get $ptr))
+            (i32.store (i32.const 4) (local.get $len))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+          (func (export "_start")
+            (drop (call $args_sizes_get (i32.const 16) (i32.const 20)))
+            (drop (call $args_get (i32.const 1024) (i32.const 4096)))
+            (call $print (i32.const 4096) (i32.load (i32.const 20)))
+            (drop (call $environ_sizes_get (i32.const 16) (i32.const 20)))
+            (drop (call $environ_get (i32.const 2048) (i32.const 8192)))
+            (call $print (i32.const 8192) (i32.load (i32.const 20)))))
+        """;
+
+    /// <summary>Compiles but exports no _start: the executor's INVALID_MODULE.</summary>
+    public const string NoStart = """
+        (module (memory (export "memory") 1) (func (export "main")))
+        """;
+
+    public static string Exit(int code) => $$"""
+        (module
+          {{ProcExit}}
+          (memory (export "memory") 1)
+          (func (export "_start") (call $proc_exit (i32.const {{code}}))))
+        """;
+
+    /// <summary>A module that writes <paramref name="marker"/>: distinct bytes, so a distinct hash, per call.</summary>
+    public static string Marker(string marker) => $$"""
+        (module
+          {{FdWrite}}
+          (memory (export "memory") 1)
+          (data (i32.const 16) "{{marker}}")
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const {{marker.Length}}))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """;
+
+    /// <summary>A valid module carrying <paramref name="bytes"/> bytes of data: a large push.</summary>
+    public static byte[] WithData(int bytes)
+    {
+        var pages = (bytes >> 16) + 2;
+        var header = Module.ConvertText($$"""
+            (module
+              (memory (export "memory") {{pages}})
+              (func (export "_start")))
+            """);
+        // Append a data section by hand: one active segment at offset 0 with `bytes` zero-free bytes.
+        using var section = new MemoryStream();
+        WriteLeb(section, 1); // one segment
+        section.WriteByte(0); // active, memory 0
+        section.Write([0x41, 0x00, 0x0b]); // i32.const 0; end
+        WriteLeb(section, (uint)bytes);
+        var payload = new byte[bytes];
+        for (var i = 0; i < payload.Length; i++) payload[i] = (byte)('a' + (i % 26));
+        section.Write(payload);
+
+        using var module = new MemoryStream();
+        module.Write(header);
+        module.WriteByte(11); // data section id
+        WriteLeb(module, (uint)section.Length);
+        section.Position = 0;
+        section.CopyTo(module);
+        return module.ToArray();
+    }
+
+    private static void WriteLeb(Stream stream, uint value)
+    {
+        do
+        {
+            var b = (byte)(value & 0x7f);
+            value >>= 7;
+            if (value != 0) b |= 0x80;
+            stream.WriteByte(b);
+        }
+        while (value != 0);
+    }
+}

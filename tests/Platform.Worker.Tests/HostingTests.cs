@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Options;
+using Platform.Contracts.V1;
+
+namespace Platform.Worker.Tests;
+
+public sealed class HostingTests
+{
+    [Fact]
+    public async Task Start_WithoutClusterToken_RefusesNamingTheKey()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["ClusterToken"] = null }));
+
+        Assert.Contains("Platform:ClusterToken", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("WorkerUrl", "https://127.0.0.1:0", "Platform:WorkerUrl")]
+    [InlineData("ControlPlaneUrl", "not a url", "Platform:ControlPlaneUrl")]
+    [InlineData("MaxConcurrentInvocations", "0", "Platform:MaxConcurrentInvocations")]
+    [InlineData("WorkerId", "no spaces please", "Platform:WorkerId")]
+    public async Task Start_InvalidSetting_RefusesNamingTheKey(string key, string value, string named)
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            TestWorker.StartAsync(settings: new Dictionary<string, string?> { [key] = value }));
+
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_SecondWorkerOnTheSameCacheDir_IsRefused()
+    {
+        await using var first = await TestWorker.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => TestWorker.StartAsync(cacheDir: first.CacheDir));
+
+        Assert.Contains("Platform:CacheDir", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoWorkersInOneProcess_ShareTheEngine_EachWithItsOwnIdAndCache()
+    {
+        await using var controlPlane = await FakeControlPlane.StartAsync();
+        await using var a = await TestWorker.StartAsync(controlPlane.Url);
+        await using var b = await TestWorker.StartAsync(controlPlane.Url);
+        var guest = Guest.FromWat(Wat.Hello);
+
+        await a.PushAsync(guest);
+        var statusA = await a.StatusAsync();
+        var statusB = await b.StatusAsync();
+
+        Assert.NotEqual(statusA.WorkerId, statusB.WorkerId);
+        Assert.Equal([guest.Sha256], statusA.Modules);
+        Assert.Empty(statusB.Modules);
+        Assert.Same(a.Services.GetService(typeof(Platform.Runtime.WasmEngine)), b.Services.GetService(typeof(Platform.Runtime.WasmEngine)));
+        await TestTimeouts.WaitForAsync(() => controlPlane.State.Registrations.Count == 2, TimeSpan.FromSeconds(15), "both registrations");
+        Assert.Equal(
+            new[] { statusA.WorkerId, statusB.WorkerId }.Order(),
+            controlPlane.State.Registrations.Select(r => r.WorkerId).Order());
+    }
+
+    [Fact]
+    public async Task Status_ReportsCapacityAndInFlight()
+    {
+        await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "5" });
+
+        var status = await worker.StatusAsync();
+
+        Assert.Equal(5, status.Capacity);
+        Assert.Equal(0, status.InFlight);
+        Assert.Empty(status.Modules);
+        Assert.Equal(new WorkerStatus { WorkerId = status.WorkerId, Capacity = 5 }, status);
+    }
+}

@@ -1,0 +1,320 @@
+using Microsoft.AspNetCore.Hosting;
+using System.Diagnostics;
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using Platform.Contracts.V1;
+
+namespace Platform.Worker.Tests;
+
+public sealed class InvokeTests
+{
+    private static InvocationLimits Limits(long fuel = 100_000_000, int memoryMb = 16, int timeoutMs = 5_000, int maxOutput = 1 << 20) =>
+        new() { Fuel = fuel, MemoryMb = memoryMb, TimeoutMs = timeoutMs, MaxOutputBytes = maxOutput, MaxLogBytes = 64 << 10 };
+
+    [Theory]
+    [InlineData("OK")]
+    [InlineData("OUT_OF_FUEL")]
+    [InlineData("TIMEOUT")]
+    [InlineData("MEMORY_LIMIT")]
+    [InlineData("TRAP")]
+    [InlineData("EXIT_NONZERO")]
+    [InlineData("OUTPUT_LIMIT")]
+    public async Task Invoke_EachOutcome_SurfacesInTheResponse(string outcome)
+    {
+        var (wat, limits) = outcome switch
+        {
+            "OK" => (Wat.Hello, Limits()),
+            "OUT_OF_FUEL" => (Wat.Spin, Limits(fuel: 100_000)),
+            "TIMEOUT" => (Wat.Spin, Limits(fuel: 1_000_000_000_000, timeoutMs: 200)),
+            "MEMORY_LIMIT" => (Wat.MemoryBomb, Limits(memoryMb: 2)),
+            "TRAP" => (Wat.Unreachable, Limits()),
+            "EXIT_NONZERO" => (Wat.Exit(7), Limits()),
+            "OUTPUT_LIMIT" => (Wat.Flood, Limits(maxOutput: 10_000)),
+            _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
+        };
+        await using var worker = await TestWorker.StartAsync();
+        var guest = Guest.FromWat(wat);
+        await worker.PushAsync(guest);
+
+        var result = await worker.InvokeAsync(guest, limits: limits);
+
+        Assert.Equal(outcome, result.Outcome);
+        Assert.False(string.IsNullOrEmpty(result.WorkerId));
+        Assert.True(result.DurationUs > 0);
+        // A guest stopped by its timeout in a call-free loop reports no fuel: Wasmtime had not yet
+        // written the loop's fuel count back to the store (a runtime matter, reported as is).
+        if (outcome != "TIMEOUT") Assert.True(result.FuelConsumed > 0, $"fuel consumed: {result.FuelConsumed}");
+        switch (outcome)
+        {
+            case "OK":
+                Assert.Equal("hello", result.Output.ToStringUtf8());
+                Assert.Empty(result.Message);
+                break;
+            case "OUT_OF_FUEL":
+                Assert.Equal(100_000, result.FuelConsumed);
+                break;
+            case "TIMEOUT":
+                Assert.InRange(result.DurationUs, 150_000, 3_000_000);
+                break;
+            case "TRAP":
+                Assert.Contains("unreachable", result.Message, StringComparison.OrdinalIgnoreCase);
+                break;
+            case "EXIT_NONZERO":
+                Assert.Equal(7, result.ExitCode);
+                break;
+            case "OUTPUT_LIMIT":
+                Assert.InRange(result.Output.Length, 1, 10_000);
+                break;
+        }
+
+        if (outcome != "OK") Assert.NotEmpty(result.Message);
+    }
+
+    [Fact]
+    public async Task Invoke_FetchedBytesThatDoNotCompile_IsInvalidModuleOutcome()
+    {
+        await using var controlPlane = await FakeControlPlane.StartAsync();
+        var garbage = Guest.FromBytes("\0asm this is no module"u8.ToArray());
+        controlPlane.State.Add(garbage);
+        await using var worker = await TestWorker.StartAsync(controlPlane.Url);
+
+        var result = await worker.InvokeAsync(garbage);
+
+        Assert.Equal("INVALID_MODULE", result.Outcome);
+        Assert.NotEmpty(result.Message);
+        Assert.Empty((await worker.StatusAsync()).Modules);
+    }
+
+    [Fact]
+    public async Task Invoke_ModuleWithoutStart_IsInvalidModuleOutcome()
+    {
+        await using var controlPlane = await FakeControlPlane.StartAsync();
+        var noStart = Guest.FromWat(Wat.NoStart);
+        controlPlane.State.Add(noStart);
+        await using var worker = await TestWorker.StartAsync(controlPlane.Url);
+
+        var result = await worker.InvokeAsync(noStart);
+
+        Assert.Equal("INVALID_MODULE", result.Outcome);
+        Assert.Contains("_start", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_PlatformVariables_ReachTheGuestAndCannotBeOverridden()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        var guest = Guest.FromWat(Wat.ArgsAndEnv);
+        await worker.PushAsync(guest);
+
+        var result = await worker.InvokeAsync(guest, edit: request =>
+        {
+            request.InvocationId = "inv-123";
+            request.Args.Add("--greeting");
+            request.Args.Add("hi there");
+            request.Env["GREETING"] = "hello";
+            request.Env["PLATFORM_TENANT"] = "evil";
+            request.Env["PLATFORM_FUNCTION"] = "evil";
+            request.Env["PLATFORM_VERSION"] = "999";
+            request.Env["PLATFORM_INVOCATION_ID"] = "evil";
+        });
+
+        Assert.Equal("OK", result.Outcome);
+        var strings = result.Output.ToStringUtf8().Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            ["fn", "--greeting", "hi there", "GREETING=hello", "PLATFORM_TENANT=acme", "PLATFORM_FUNCTION=fn", "PLATFORM_VERSION=3", "PLATFORM_INVOCATION_ID=inv-123"],
+            strings);
+    }
+
+    [Fact]
+    public async Task Invoke_CHelloAndEnvGuests_Run()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        var hello = Guest.FromBytes(Platform.Testing.GuestModules.Bytes("hello"));
+        var env = Guest.FromBytes(Platform.Testing.GuestModules.Bytes("env"));
+        await worker.PushAsync(hello);
+        await worker.PushAsync(env);
+
+        var greeting = await worker.InvokeAsync(hello);
+        var listing = await worker.InvokeAsync(env, edit: request => request.Env["PLATFORM_FUNCTION"] = "evil");
+
+        Assert.Equal("OK", greeting.Outcome);
+        Assert.Equal("Hello from Platform! (function fn)\n", greeting.Output.ToStringUtf8());
+        Assert.Equal("OK", listing.Outcome);
+        var lines = listing.Output.ToStringUtf8().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("arg[0]=fn", lines);
+        Assert.Contains("PLATFORM_FUNCTION=fn", lines);
+        Assert.DoesNotContain("PLATFORM_FUNCTION=evil", lines);
+        Assert.Contains("PLATFORM_TENANT=acme", lines);
+    }
+
+    [Fact]
+    public async Task Invoke_MissingModule_ConcurrentCallsShareOneFetchAndOneCompile()
+    {
+        await using var controlPlane = await FakeControlPlane.StartAsync();
+        controlPlane.State.FetchDelay = TimeSpan.FromMilliseconds(300);
+        var guest = Guest.FromWat(Wat.Echo);
+        controlPlane.State.Add(guest);
+        await using var worker = await TestWorker.StartAsync(controlPlane.Url, settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "32" });
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => worker.InvokeAsync(guest, input: $"call {i}")));
+
+        Assert.All(results, r => Assert.Equal("OK", r.Outcome));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"call {i}"), results.Select(r => r.Output.ToStringUtf8()));
+        Assert.Equal(1, controlPlane.State.FetchCount(guest.Sha256));
+        var status = await worker.StatusAsync();
+        Assert.Equal(1, status.Compiles);
+        Assert.Equal([guest.Sha256], status.Modules);
+
+        // Later calls run from the cache.
+        Assert.Equal("OK", (await worker.InvokeAsync(guest, input: "again")).Outcome);
+        Assert.Equal(1, controlPlane.State.FetchCount(guest.Sha256));
+    }
+
+    [Fact]
+    public async Task Invoke_ModuleTheControlPlaneDoesNotHave_IsUnavailableQuickly()
+    {
+        await using var controlPlane = await FakeControlPlane.StartAsync();
+        await using var worker = await TestWorker.StartAsync(controlPlane.Url);
+        var unknown = Guest.FromWat(Wat.Marker("nowhere"));
+
+        var watch = Stopwatch.StartNew();
+        var ex = await RpcAssert.FailsAsync(() => worker.InvokeAsync(unknown), StatusCode.Unavailable, "UNAVAILABLE");
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+        Assert.Contains(unknown.Sha256, ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(1, controlPlane.State.FetchCount(unknown.Sha256));
+
+        // A failure is not remembered: once the control plane has it, the next call fetches it.
+        controlPlane.State.Add(unknown);
+        var result = await worker.InvokeAsync(unknown);
+        Assert.Equal("OK", result.Outcome);
+        Assert.Equal("nowhere", result.Output.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task Invoke_ControlPlaneUnreachable_IsUnavailableQuickly()
+    {
+        await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["ControlPlaneUrl"] = $"http://127.0.0.1:{FreePort.Next()}" });
+        var watch = Stopwatch.StartNew();
+
+        await RpcAssert.FailsAsync(() => worker.InvokeAsync(Guest.FromWat(Wat.Hello)), StatusCode.Unavailable, "UNAVAILABLE");
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Invoke_WhileEverySlotIsBusy_IsOverloadedAtOnce()
+    {
+        await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "1" });
+        var spin = Guest.FromWat(Wat.Spin);
+        var hello = Guest.FromWat(Wat.Hello);
+        await worker.PushAsync(spin);
+        await worker.PushAsync(hello);
+
+        var slow = worker.InvokeAsync(spin, limits: Limits(fuel: 1_000_000_000_000, timeoutMs: 1_000));
+        await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 1, TimeSpan.FromSeconds(10), "the slow invocation to start");
+
+        var watch = Stopwatch.StartNew();
+        await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, "OVERLOADED");
+        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"the refusal took {watch.Elapsed}");
+
+        Assert.Equal("TIMEOUT", (await slow).Outcome);
+        Assert.Equal("OK", (await worker.InvokeAsync(hello)).Outcome);
+        Assert.Equal(0, (await worker.StatusAsync()).InFlight);
+    }
+
+    [Fact]
+    public async Task Invoke_InputLargerThanKestrelsBodyLimit_IsAccepted()
+    {
+        // As in --role all, where the control plane sets a 1 MiB global limit.
+        await using var worker = await TestWorker.StartAsync(configure: b => b.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 << 10));
+        var echo = Guest.FromWat(Wat.Echo);
+        await worker.PushAsync(echo);
+        var input = new string('x', 512 << 10);
+
+        var result = await worker.InvokeAsync(echo, input: input);
+
+        Assert.Equal("OK", result.Outcome);
+        Assert.Equal(input.Length, result.Output.Length);
+    }
+
+    [Fact]
+    public async Task Invoke_ShorterDeadlineThanTimeout_StopsTheSandboxByTheDeadline()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        var spin = Guest.FromWat(Wat.Spin);
+        await worker.PushAsync(spin);
+        var request = new WorkerInvokeRequest { Function = "fn", ModuleSha256 = spin.Sha256, Limits = Limits(fuel: 1_000_000_000_000, timeoutMs: 30_000) };
+
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            // The sandbox's timeout is cut to the deadline: the answer is TIMEOUT, or the
+            // deadline when the answer does not make it back in time.
+            var result = await worker.Client.InvokeAsync(request, deadline: DateTime.UtcNow.AddMilliseconds(500)).ResponseAsync.WaitAsync(TestTimeouts.Call);
+            Assert.Equal("TIMEOUT", result.Outcome);
+            Assert.InRange(result.DurationUs, 300_000, 600_000);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded)
+        {
+        }
+
+        // The slot is free again long before the 30 s timeout.
+        await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 0, TimeSpan.FromSeconds(5), "the sandbox to stop");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("not-a-hash", "fn", 0)]
+    [InlineData("", "fn", 0)]
+    [InlineData(null, "", 0)]
+    [InlineData(null, "fn", -1)]
+    public async Task Invoke_InvalidRequest_IsInvalidArgument(string? sha256, string function, long fuel)
+    {
+        await using var worker = await TestWorker.StartAsync();
+        var request = new WorkerInvokeRequest
+        {
+            ModuleSha256 = sha256 ?? Guest.FromWat(Wat.Hello).Sha256,
+            Function = function,
+            Limits = new InvocationLimits { Fuel = fuel },
+        };
+
+        await RpcAssert.FailsAsync(() => worker.Client.InvokeAsync(request, deadline: TestWorker.Deadline()).ResponseAsync, StatusCode.InvalidArgument, "INVALID_ARGUMENT");
+    }
+
+    [Fact]
+    public async Task Invoke_UnsetLimits_TakeThePlatformDefaults()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        var echo = Guest.FromWat(Wat.Echo);
+        await worker.PushAsync(echo);
+
+        var result = await worker.Client.InvokeAsync(
+            new WorkerInvokeRequest { Function = "fn", ModuleSha256 = echo.Sha256, Input = ByteString.CopyFrom("abc", Encoding.UTF8) },
+            deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Call);
+
+        Assert.Equal("OK", result.Outcome);
+        Assert.Equal("abc", result.Output.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task Evict_DropsTheModule_NextInvokeFetchesIt()
+    {
+        await using var controlPlane = await FakeControlPlane.StartAsync();
+        var guest = Guest.FromWat(Wat.Hello);
+        controlPlane.State.Add(guest);
+        await using var worker = await TestWorker.StartAsync(controlPlane.Url);
+        await worker.PushAsync(guest);
+
+        var evicted = await worker.Client.EvictAsync(new EvictRequest { Sha256 = guest.Sha256 }, deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Call);
+        var again = await worker.Client.EvictAsync(new EvictRequest { Sha256 = guest.Sha256 }, deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Call);
+
+        Assert.True(evicted.Evicted);
+        Assert.False(again.Evicted);
+        Assert.Empty((await worker.StatusAsync()).Modules);
+        Assert.Equal("OK", (await worker.InvokeAsync(guest)).Outcome);
+        Assert.Equal(1, controlPlane.State.FetchCount(guest.Sha256));
+        Assert.Equal(2, (await worker.StatusAsync()).Compiles);
+    }
+}

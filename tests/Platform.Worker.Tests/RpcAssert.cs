@@ -1,0 +1,25 @@
+using Google.Rpc;
+using Grpc.Core;
+
+namespace Platform.Worker.Tests;
+
+internal static class RpcAssert
+{
+    /// <summary>Awaits a call that must fail with <paramref name="status"/> and, when given, the ErrorInfo reason; returns the exception.</summary>
+    public static async Task<RpcException> FailsAsync(Func<Task> call, StatusCode status, string? reason = null)
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call().WaitAsync(TestTimeouts.Call));
+        Assert.Equal(status, ex.StatusCode);
+        if (reason is not null)
+        {
+            var rich = ex.GetRpcStatus();
+            Assert.NotNull(rich);
+            var info = rich.GetDetail<ErrorInfo>();
+            Assert.NotNull(info);
+            Assert.Equal(ClusterMetadata.ErrorDomain, info.Domain);
+            Assert.Equal(reason, info.Reason);
+        }
+
+        return ex;
+    }
+}
