@@ -55,6 +55,15 @@ public sealed class HealthAndOpenApiTests(PostgresFixture postgres) : ControlPla
     }
 
     [Fact]
+    public async Task WrongMethod_ReturnsProblemNotEmptyBody()
+    {
+        // The gRPC catch-all routes make routing answer 404 rather than 405 here; either way a problem document.
+        using var response = await Admin.DeleteAsync("/v1/tenants").Within();
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, response.StatusCode.ToString());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task RestRoute_OnGrpcListener_Returns404()
     {
         using var client = new HttpClient { BaseAddress = Host.GrpcUri, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact, Timeout = TestTimeouts.Default };

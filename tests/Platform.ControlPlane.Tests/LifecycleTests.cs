@@ -165,6 +165,9 @@ public sealed class LifecycleTests(PostgresFixture postgres) : IAsyncLifetime
         var rpc = await Assert.ThrowsAsync<RpcException>(() => grpc.ListFunctionsAsync(new V1.ListFunctionsRequest(), PlatformTestHost.Bearer(key)).ResponseAsync.Within());
         Assert.Equal(StatusCode.Unavailable, rpc.StatusCode);
         Assert.Equal("UNAVAILABLE", GrpcApiTests.ErrorInfo(rpc).Reason);
+        var health = await new global::Grpc.Health.V1.Health.HealthClient(host.Channel)
+            .CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest(), deadline: TestTimeouts.Deadline()).ResponseAsync.Within();
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
 
         proxy.Unblock();
 
