@@ -176,3 +176,37 @@ public sealed class RegistrationTests
         Assert.Single(state.Registrations);
     }
 }
+
+public sealed class HeartbeatClockTests
+{
+    [Fact]
+    public async Task Heartbeat_FollowsTheInjectedTimeProvider()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var controlPlane = await FakeControlPlane.StartAsync();
+        controlPlane.State.HeartbeatIntervalMs = 60_000;
+        await using var worker = await TestWorker.StartAsync(controlPlane.Url, configure: b =>
+            Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(b.Services, clock));
+
+        await TestTimeouts.WaitForAsync(() => !controlPlane.State.Registrations.IsEmpty, TimeSpan.FromSeconds(15), "the registration");
+        await Task.Delay(500);
+        Assert.Empty(controlPlane.State.Heartbeats);
+
+        // A minute of the worker's clock (the interval the control plane named) brings one.
+        // (Advanced again only if the worker had not yet armed its timer.)
+        for (var attempt = 0; attempt < 10 && controlPlane.State.Heartbeats.IsEmpty; attempt++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(60));
+            try
+            {
+                await TestTimeouts.WaitForAsync(() => !controlPlane.State.Heartbeats.IsEmpty, TimeSpan.FromSeconds(2), "a heartbeat");
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        await Task.Delay(300);
+        Assert.Single(controlPlane.State.Heartbeats);
+    }
+}

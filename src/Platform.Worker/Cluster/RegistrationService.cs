@@ -46,8 +46,16 @@ internal sealed class RegistrationService(
         {
             if (_options.PreloadArtifacts)
             {
-                var held = await Task.Run(() => modules.Preload(engine.Options.MemoryCacheMaxModules, stoppingToken), stoppingToken);
-                logger.LogInformation("Worker {WorkerId} holds {Count} compiled modules in {CacheDir}", directory.WorkerId, held.Count, directory.ArtifactsPath);
+                try
+                {
+                    var held = await Task.Run(() => modules.Preload(engine.Options.MemoryCacheMaxModules, stoppingToken), stoppingToken);
+                    logger.LogInformation("Worker {WorkerId} holds {Count} compiled modules in {CacheDir}", directory.WorkerId, held.Count, directory.ArtifactsPath);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Not fatal: modules load from disk on first use instead.
+                    logger.LogError(ex, "Loading the artifact cache {CacheDir} failed", directory.ArtifactsPath);
+                }
             }
 
             if (!_options.Register) return;
@@ -55,12 +63,22 @@ internal sealed class RegistrationService(
             var retry = BuildRetryPipeline();
             while (!stoppingToken.IsCancellationRequested)
             {
-                var registration = await retry.ExecuteAsync(RegisterOnceAsync, stoppingToken);
-                var interval = registration.HeartbeatIntervalMs > 0
-                    ? TimeSpan.FromMilliseconds(registration.HeartbeatIntervalMs)
-                    : _options.HeartbeatInterval;
-                _ = PrefetchAsync(registration.AssignedModules, stoppingToken);
-                await HeartbeatUntilUnknownAsync(interval, stoppingToken);
+                try
+                {
+                    var registration = await retry.ExecuteAsync(RegisterOnceAsync, stoppingToken);
+                    var interval = registration.HeartbeatIntervalMs > 0
+                        ? TimeSpan.FromMilliseconds(registration.HeartbeatIntervalMs)
+                        : _options.HeartbeatInterval;
+                    _ = PrefetchAsync(registration.AssignedModules, stoppingToken);
+                    await HeartbeatUntilUnknownAsync(interval, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // Whatever went wrong, the worker keeps serving and tries again: an exception
+                    // escaping a BackgroundService would stop the host.
+                    logger.LogError(ex, "Registration of worker {WorkerId} failed unexpectedly; starting over", directory.WorkerId);
+                    await Task.Delay(_options.RegistrationRetryMaxDelay, time, stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -135,6 +153,10 @@ internal sealed class RegistrationService(
                 catch (InvalidModuleException ex)
                 {
                     logger.LogWarning("Assigned module {Sha256} does not compile: {Reason}", sha256, ex.Message);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Fetching assigned module {Sha256} failed", sha256);
                 }
             });
         }
