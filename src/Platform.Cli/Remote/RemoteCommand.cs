@@ -57,9 +57,22 @@ internal static class RemoteCommand
             {
                 return await call.FailAsync(ApiProblem.Local("UNEXPECTED_RESPONSE", $"the platform's answer is not the JSON this tool expects: {ex.Message}"));
             }
+            catch (IOException ex)
+            {
+                // Our own stdout or a file went away (a closed pipe, say): nothing the platform did.
+                await Console.Error.WriteLineAsync($"platformctl: {ex.Message}");
+                return ExitCodes.Failure;
+            }
             finally
             {
-                await call.FlushAsync();
+                try
+                {
+                    await call.FlushAsync();
+                }
+                catch (IOException)
+                {
+                    // stdout is closed; there is no one left to tell.
+                }
             }
         });
     }
