@@ -83,9 +83,18 @@ internal sealed class TestWorker : IAsyncDisposable
         builder.Services.AddWorker(builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
-        app.MapWorker();
-        await app.StartAsync().WaitAsync(TestTimeouts.Start);
-        return new TestWorker(app, cacheDir, ownsCacheDir);
+        try
+        {
+            app.MapWorker();
+            await app.StartAsync().WaitAsync(TestTimeouts.Start);
+            return new TestWorker(app, cacheDir, ownsCacheDir);
+        }
+        catch (Exception)
+        {
+            await app.DisposeAsync();
+            if (ownsCacheDir) DeleteCacheDir(cacheDir);
+            throw;
+        }
     }
 
     public WorkerService.WorkerServiceClient CreateClient(string? token)
