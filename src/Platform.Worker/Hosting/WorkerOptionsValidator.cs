@@ -28,8 +28,8 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             failures.Add("Platform:MaxConcurrentInvocations must be at least 1.");
         if (options.HeartbeatInterval < TimeSpan.FromMilliseconds(10) || options.HeartbeatInterval > TimeSpan.FromMinutes(10))
             failures.Add("Platform:HeartbeatInterval must be between 10 ms and 10 minutes.");
-        if (options.MaxModuleBytes < 1024)
-            failures.Add("Platform:MaxModuleBytes must be at least 1024.");
+        if (options.MaxModuleBytes is < 1024 or > 1L << 30)
+            failures.Add("Platform:MaxModuleBytes must be between 1024 and 1073741824 (1 GiB).");
         if (options.MaxReceiveMessageBytes < 64 * 1024)
             failures.Add("Platform:MaxReceiveMessageBytes must be at least 65536.");
         if (options.ControlPlaneCallTimeout <= TimeSpan.Zero)
