@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Hosting;
@@ -25,10 +26,10 @@ public static class ControlPlaneApplicationExtensions
 
         var rest = new ListenerAffinity(ControlPlaneListeners.Rest);
         var grpc = new ListenerAffinity(ControlPlaneListeners.Grpc);
-
         var v1 = app.MapGroup("/v1").WithMetadata(rest);
         TenantRest.Map(v1);
         FunctionRest.Map(v1);
+        app.MapCluster(v1, grpc);
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false })
             .WithMetadata(rest).ExcludeFromDescription();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.ControlPlane.Auth;
+using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Grpc;
@@ -54,6 +55,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.TryAddSingleton(_ => new WasmEngine(new RuntimeOptions()));
         services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>()));
         services.AddSingleton<ModuleCheck>();
+        services.AddCluster(configuration);
 
         services.AddGrpc(o => o.Interceptors.Add<GrpcErrorInterceptor>());
         services.AddGrpcReflection();

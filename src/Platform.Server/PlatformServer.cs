@@ -1,4 +1,5 @@
 using Platform.ControlPlane;
+using Platform.Worker;
 
 namespace Platform.Server;
 
@@ -22,10 +23,14 @@ public static class PlatformServer
 
         if (role.HasFlag(ServerRole.ControlPlane))
             builder.Services.AddControlPlane(builder.Configuration);
+        if (role.HasFlag(ServerRole.Worker))
+            builder.Services.AddWorker(builder.Configuration);
 
         var app = builder.Build();
         if (role.HasFlag(ServerRole.ControlPlane))
             app.MapControlPlane();
+        if (role.HasFlag(ServerRole.Worker))
+            app.MapWorker();
         return app;
     }
 }

@@ -1,8 +1,12 @@
 using Microsoft.Extensions.Options;
 using Platform.Server;
+using Platform.Server.Dev;
 
 try
 {
+    if (args.Length > 0 && args[0] == "dev")
+        return await DevMode.RunAsync(args);
+
     var app = PlatformServer.Build(args);
     await app.RunAsync();
     return 0;

@@ -14,8 +14,8 @@ public static class ServerRoles
     /// <summary>The configuration key: <c>--role</c> on the command line, <c>role</c> in settings.</summary>
     public const string ConfigurationKey = "role";
 
-    /// <summary>Roles this build can run; the worker arrives with its own component.</summary>
-    public const ServerRole Available = ServerRole.ControlPlane;
+    /// <summary>Roles this build can run.</summary>
+    public const ServerRole Available = ServerRole.All;
 
     public const ServerRole Default = ServerRole.ControlPlane;
 

@@ -16,6 +16,8 @@ public sealed class PlatformTestHost : IAsyncDisposable
 {
     public const string DefaultAdminKey = "test-admin-key-0123456789abcdef";
 
+    public const string DefaultClusterToken = "test-cluster-token-0123456789abcdef";
+
     private readonly WebApplication _app;
     private GrpcChannel? _channel;
     private bool _stopped;
@@ -67,6 +69,7 @@ public sealed class PlatformTestHost : IAsyncDisposable
             ["role"] = "control-plane",
             ["ConnectionStrings:Platform"] = connectionString,
             ["Platform:AdminKey"] = DefaultAdminKey,
+            ["Platform:ClusterToken"] = DefaultClusterToken,
             ["Platform:RestUrl"] = "http://127.0.0.1:0",
             ["Platform:GrpcUrl"] = "http://127.0.0.1:0",
             ["Platform:Database:RetryBaseDelay"] = "00:00:00.050",

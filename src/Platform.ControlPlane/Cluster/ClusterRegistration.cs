@@ -19,6 +19,7 @@ internal static class ClusterRegistration
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
         services.AddSingleton<WorkerRegistry>();
+        services.AddSingleton<ILiveWorkers>(sp => sp.GetRequiredService<WorkerRegistry>());
         services.AddHostedService<WorkerRegistryRefresher>();
         services.AddSingleton<WorkerClients>();
         services.AddSingleton<ModulePusher>();

@@ -9,7 +9,7 @@ namespace Platform.ControlPlane.Cluster;
 /// refreshed in the background (<see cref="WorkerRegistryRefresher"/>), so an invocation never
 /// waits on the database and keeps routing with the last known workers while it is away.
 /// </summary>
-internal sealed class WorkerRegistry(Db db, TimeProvider time, IOptions<ClusterOptions> options)
+internal sealed class WorkerRegistry(Db db, TimeProvider time, IOptions<ClusterOptions> options) : ILiveWorkers
 {
     private volatile IReadOnlyList<WorkerInfo> _live = [];
 

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Platform.ControlPlane.Auth;
+using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Grpc;
 using Platform.ControlPlane.Tenants;
@@ -11,7 +12,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Functions;
 
 /// <summary><c>platform.v1.FunctionService</c>: the tenant operations of <see cref="FunctionRest"/> over gRPC.</summary>
-internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantStore tenants, FunctionStore store, ModuleCheck check) : V1.FunctionService.FunctionServiceBase
+internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantStore tenants, FunctionStore store, ModuleCheck check, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
 {
     public const int DownloadChunkBytes = 64 * 1024;
 
@@ -40,6 +41,7 @@ internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantSt
 
         var module = check.Validate(collected.GetBuffer().AsSpan(0, (int)collected.Length), quotas.MaxModuleBytes);
         var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas.MaxFunctions, token);
+        pusher.Enqueue(version.Sha256);
         return ProtoMapping.ToProto(version);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Platform.ControlPlane.Auth;
+using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Json;
 using Platform.ControlPlane.Rest;
@@ -45,6 +46,7 @@ internal static class FunctionRest
         TenantStore tenants,
         FunctionStore store,
         ModuleCheck check,
+        ModulePusher pusher,
         IOptions<ControlPlaneOptions> options,
         CancellationToken cancellationToken)
     {
@@ -56,6 +58,7 @@ internal static class FunctionRest
         var config = (configInput ?? new FunctionConfigInput()).Validate(quotas);
         var module = check.Validate(source, quotas.MaxModuleBytes);
         var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas.MaxFunctions, cancellationToken);
+        pusher.Enqueue(version.Sha256);
         return TypedResults.Json(version, ApiJson.Options, statusCode: StatusCodes.Status201Created)
             .WithLocation($"/v1/functions/{name}/versions/{version.Version}/module");
     }

@@ -25,7 +25,6 @@ internal static class InvocationRest
         v1.MapPost("/functions/{target}/invoke", InvokeAsync)
             .AddEndpointFilter(CallerFilter.Tenant)
             .WithTags("Invocation")
-            .Accepts<byte[]>("application/octet-stream")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .WithSummary("Invoke a function: name, name@version or name@alias. The body is its stdin, the response its stdout.");
     }

@@ -1,0 +1,217 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.ControlPlane;
+using Platform.ControlPlane.Cluster;
+using Platform.Runtime;
+using Platform.Worker;
+
+namespace Platform.Server.Dev;
+
+/// <summary>
+/// <c>Platform.Server dev</c>: the whole platform in one process on loopback. A private
+/// PostgreSQL (unless <c>ConnectionStrings:Platform</c> is configured), the control plane, N
+/// workers talking gRPC, a <c>demo</c> tenant with the example hello function deployed and
+/// invoked; the facts are printed and written to <c>.platform/dev.json</c>. Ctrl-C stops
+/// everything, PostgreSQL included; the next run reuses the data.
+/// </summary>
+internal static class DevMode
+{
+    private const string Database = "platform";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var settings = DevSettings.Parse(args);
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+
+        Directory.CreateDirectory(settings.DataDirectory);
+        var secrets = DevSecrets.LoadOrCreate(settings.DataDirectory);
+        var configured = new ConfigurationBuilder().AddCommandLine(settings.HostArguments).AddEnvironmentVariables().Build();
+        var connectionString = configured.GetConnectionString("Platform");
+        EmbeddedPostgres? postgres = null;
+        var apps = new List<WebApplication>();
+        WasmEngine? engine = null;
+        try
+        {
+            if (connectionString is null)
+            {
+                Console.WriteLine($"Starting PostgreSQL in {Relative(Path.Combine(settings.DataDirectory, "postgres"))} ...");
+                postgres = await EmbeddedPostgres.StartAsync(Path.Combine(settings.DataDirectory, "postgres"), stop.Token);
+                await postgres.EnsureDatabaseAsync(Database, stop.Token);
+                connectionString = postgres.ConnectionString(Database);
+            }
+
+            var controlPlane = PlatformServer.Build(
+                [.. HostArguments(settings, "control-plane"), $"--ConnectionStrings:Platform={connectionString}", $"--Platform:AdminKey={secrets.AdminKey}", $"--Platform:ClusterToken={secrets.ClusterToken}"]);
+            apps.Add(controlPlane);
+            await controlPlane.StartAsync(stop.Token);
+            var listeners = controlPlane.Services.GetRequiredService<ControlPlaneListeners>();
+
+            engine = new WasmEngine(new RuntimeOptions { CacheDir = Path.Combine(settings.DataDirectory, "workers") });
+            for (var i = 1; i <= settings.Workers; i++)
+            {
+                var shared = engine;
+                var worker = PlatformServer.Build(
+                    [
+                        .. HostArguments(settings, "worker"),
+                        $"--Platform:ClusterToken={secrets.ClusterToken}",
+                        $"--Platform:ControlPlaneUrl={listeners.GrpcUri}",
+                        "--Platform:WorkerUrl=http://127.0.0.1:0",
+                        $"--Platform:WorkerId=dev-worker-{i}",
+                        $"--Platform:CacheDir={Path.Combine(settings.DataDirectory, "workers", $"dev-worker-{i}")}",
+                    ],
+                    builder => builder.Services.AddSingleton(shared));
+                apps.Add(worker);
+                await worker.StartAsync(stop.Token);
+            }
+
+            await WaitForWorkersAsync(controlPlane, settings.Workers, stop.Token);
+            var demo = await DemoAsync(listeners.RestUri, secrets.AdminKey, stop.Token);
+            var facts = new DevFacts(listeners.RestUri.ToString().TrimEnd('/'), listeners.GrpcUri.ToString().TrimEnd('/'), secrets.AdminKey, demo.ApiKey);
+            var factsPath = Path.Combine(settings.DataDirectory, "dev.json");
+            await File.WriteAllTextAsync(factsPath, JsonSerializer.Serialize(facts, DevFacts.JsonOptions), stop.Token);
+            Print(facts, controlPlane, settings, postgres, demo, factsPath);
+
+            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            Console.WriteLine("Stopping ...");
+            return 0;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.WriteLine("Stopping ...");
+            return 0;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or HttpRequestException or Npgsql.NpgsqlException)
+        {
+            await Console.Error.WriteLineAsync($"platform dev: {ex.Message}");
+            return 1;
+        }
+        finally
+        {
+            await StopAllAsync(apps, engine, postgres);
+        }
+    }
+
+    /// <summary>Hosts first (workers, then the control plane), then the engine, PostgreSQL last; one failure does not skip the rest.</summary>
+    private static async Task StopAllAsync(List<WebApplication> apps, WasmEngine? engine, EmbeddedPostgres? postgres)
+    {
+        foreach (var app in Enumerable.Reverse(apps))
+        {
+            try
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                await Console.Error.WriteLineAsync($"platform dev: stopping a host: {ex.Message}");
+            }
+        }
+
+        engine?.Dispose();
+        if (postgres is not null)
+        {
+            try
+            {
+                await postgres.DisposeAsync();
+            }
+            catch (InvalidOperationException ex)
+            {
+                await Console.Error.WriteLineAsync($"platform dev: stopping PostgreSQL: {ex.Message}");
+            }
+        }
+    }
+
+    private static IEnumerable<string> HostArguments(DevSettings settings, string role) =>
+        [$"--role={role}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning", .. settings.HostArguments];
+
+    private static async Task WaitForWorkersAsync(WebApplication controlPlane, int count, CancellationToken cancellationToken)
+    {
+        var registry = controlPlane.Services.GetRequiredService<ILiveWorkers>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (registry.Live.Count(w => w.Id.StartsWith("dev-worker-", StringComparison.Ordinal)) < count)
+        {
+            await Task.Delay(100, timeout.Token);
+            await registry.RefreshAsync(timeout.Token);
+        }
+    }
+
+    private sealed record Demo(string ApiKey, int Version, string Output, string Worker);
+
+    /// <summary>Creates the demo tenant (or a new key for it), deploys hello, invokes it.</summary>
+    private static async Task<Demo> DemoAsync(Uri rest, string adminKey, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = rest, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        string apiKey;
+        using (var created = await http.PostAsJsonAsync("/v1/tenants", new { name = "demo" }, cancellationToken))
+        {
+            if (created.IsSuccessStatusCode)
+            {
+                apiKey = (await created.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["apiKey"]!.GetValue<string>();
+            }
+            else
+            {
+                using var key = await http.PostAsync("/v1/tenants/demo/keys", null, cancellationToken);
+                await EnsureSuccessAsync(key, "create a key for the demo tenant", cancellationToken);
+                apiKey = (await key.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["apiKey"]!.GetValue<string>();
+            }
+        }
+
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        using var module = new StreamContent(typeof(DevMode).Assembly.GetManifestResourceStream("Platform.Server.Dev.hello.wat")!);
+        module.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        using var deployed = await http.PutAsync("/v1/functions/hello", module, cancellationToken);
+        await EnsureSuccessAsync(deployed, "deploy hello", cancellationToken);
+        var version = (await deployed.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["version"]!.GetValue<int>();
+
+        using var invoked = await http.PostAsync("/v1/functions/hello/invoke", new StringContent("Platform", Encoding.UTF8), cancellationToken);
+        await EnsureSuccessAsync(invoked, "invoke hello", cancellationToken);
+        var output = await invoked.Content.ReadAsStringAsync(cancellationToken);
+        return new Demo(apiKey, version, output.TrimEnd('\n'), invoked.Headers.GetValues("Platform-Worker").First());
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"could not {what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+    }
+
+    private static void Print(DevFacts facts, WebApplication controlPlane, DevSettings settings, EmbeddedPostgres? postgres, Demo demo, string factsPath)
+    {
+        var workers = controlPlane.Services.GetRequiredService<ILiveWorkers>().Live.OrderBy(w => w.Id, StringComparer.Ordinal);
+        Console.WriteLine($"""
+
+            Platform is up (dev mode).
+              REST       {facts.RestUrl}   (OpenAPI: {facts.RestUrl}/openapi/v1.json)
+              gRPC       {facts.GrpcUrl}   (h2c, reflection on)
+              workers    {string.Join(", ", workers.Select(w => $"{w.Id} {w.AdvertiseUrl}"))}
+              database   {(postgres is null ? "ConnectionStrings:Platform" : $"private PostgreSQL on 127.0.0.1:{postgres.Port}, data in {Relative(Path.Combine(settings.DataDirectory, "postgres"))}{(postgres.Created ? " (new)" : " (reused)")}")}
+              admin key  {facts.AdminKey}
+              demo key   {facts.DemoApiKey}
+
+            Deployed hello (version {demo.Version}) to tenant demo and invoked it on {demo.Worker}: {demo.Output}
+
+            Try it:
+              curl -s -X POST -H 'Authorization: Bearer {facts.DemoApiKey}' --data 'Ada' {facts.RestUrl}/v1/functions/hello/invoke
+
+            These facts are in {Relative(factsPath)}. Press Ctrl-C to stop.
+            """);
+    }
+
+    private static string Relative(string path) => Path.GetRelativePath(Environment.CurrentDirectory, path);
+}
