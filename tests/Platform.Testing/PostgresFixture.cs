@@ -17,6 +17,8 @@ public sealed class PostgresFixture : IAsyncLifetime
 {
     public const string EnvironmentVariable = "PLATFORM_TEST_DATABASE";
 
+    private readonly Lock _prefetchGate = new();
+    private Task<TestDatabase>? _prefetched;
     private PostgreSqlContainer? _container;
     private LocalPostgresCluster? _cluster;
 
@@ -45,6 +47,18 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_prefetched is { } prefetched)
+        {
+            try
+            {
+                await (await prefetched.WaitAsync(TimeSpan.FromSeconds(30))).DisposeAsync();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                // The server goes away below anyway.
+            }
+        }
+
         NpgsqlConnection.ClearAllPools();
         if (_container is not null)
             await _container.DisposeAsync();
@@ -52,8 +66,35 @@ public sealed class PostgresFixture : IAsyncLifetime
             await _cluster.DisposeAsync();
     }
 
-    /// <summary>A new, empty database (<c>t_&lt;guid&gt;</c>) dropped when the result is disposed.</summary>
+    /// <summary>
+    /// A new, empty database (<c>t_&lt;guid&gt;</c>) dropped when the result is disposed. The next one
+    /// is created in the background meanwhile (CREATE DATABASE is the slowest step of a test's set-up).
+    /// </summary>
     public async Task<TestDatabase> CreateDatabaseAsync(CancellationToken cancellationToken = default)
+    {
+        Task<TestDatabase>? ready;
+        lock (_prefetchGate)
+        {
+            ready = _prefetched;
+            _prefetched = null;
+        }
+
+        TestDatabase database;
+        try
+        {
+            database = ready is null ? await CreateNowAsync(cancellationToken) : await ready.WaitAsync(cancellationToken);
+        }
+        catch (NpgsqlException) when (ready is not null)
+        {
+            database = await CreateNowAsync(cancellationToken);
+        }
+
+        lock (_prefetchGate)
+            _prefetched ??= CreateNowAsync(CancellationToken.None);
+        return database;
+    }
+
+    private async Task<TestDatabase> CreateNowAsync(CancellationToken cancellationToken)
     {
         var name = $"t_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(ConnectionString))
