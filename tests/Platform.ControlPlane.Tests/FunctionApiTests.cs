@@ -248,6 +248,19 @@ public sealed class FunctionApiTests(PostgresFixture postgres) : ControlPlaneTes
     }
 
     [Fact]
+    public async Task Deploy_ModuleOverGlobalBodyLimitButUnderQuota_Accepted()
+    {
+        // 3 MiB of WAT: above Platform:MaxRequestBodyBytes (1 MiB), below the default maxModuleBytes (10 MiB).
+        var large = Modules.Hello + new string(' ', 3 << 20);
+        var (_, key) = await CreateTenantAsync();
+        using var client = Host.CreateClient(key);
+        using var raw = await client.PutAsync("/v1/functions/large", Wat(large)).Within();
+        await ReadJsonAsync(raw, HttpStatusCode.Created);
+        using var multipart = await client.PutAsync("/v1/functions/large", Multipart(large, """{"fuel": 10}""")).Within();
+        Assert.Equal(2, (await ReadJsonAsync(multipart, HttpStatusCode.Created))["version"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Deploy_ModuleExactlyAtQuota_Accepted()
     {
         var padded = Modules.Hello + new string(' ', 1024 - Modules.Hello.Length);

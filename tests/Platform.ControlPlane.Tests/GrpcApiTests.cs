@@ -155,6 +155,16 @@ public sealed class GrpcApiTests(PostgresFixture postgres) : ControlPlaneTest(po
     }
 
     [Fact]
+    public async Task DeployFunction_ModuleOverGlobalBodyLimit_StreamsInChunks()
+    {
+        var key = await CreateTenantKeyAsync("large");
+        var large = System.Text.Encoding.UTF8.GetBytes(Modules.Hello + new string(' ', 3 << 20));
+        var version = await DeployAsync(key, "large", large, chunk: 256 * 1024);
+        Assert.Equal(1, version.Version);
+        Assert.True(version.SizeBytes < 1024);
+    }
+
+    [Fact]
     public async Task DeployFunction_Errors_CarryErrorInfo()
     {
         var key = await CreateTenantKeyAsync("errs", new V1.Quotas { MaxModuleBytes = 1024, MaxFunctions = 1, MaxFuel = 10 });
