@@ -12,6 +12,7 @@ using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Grpc;
 using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.Keys;
+using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Tenants;
 using Platform.Runtime;
 using Polly;
@@ -51,6 +52,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<FunctionStore>();
         services.AddSingleton<IFunctionCatalog>(sp => sp.GetRequiredService<FunctionStore>());
         services.AddSingleton<IAuthenticator, Authenticator>();
+        services.TryAddSingleton<TenantLimits>();
 
         services.TryAddSingleton(_ => new WasmEngine(new RuntimeOptions()));
         services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>()));

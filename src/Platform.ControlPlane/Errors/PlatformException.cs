@@ -35,6 +35,9 @@ public sealed class PlatformException : Exception
     /// <summary>The request field at fault (<c>name</c>, <c>quotas.maxFuel</c>, <c>config.env</c>), if any.</summary>
     public string? Field { get; }
 
+    /// <summary>When the caller may retry (RATE_LIMITED): REST sends it as <c>Retry-After</c> (whole seconds), gRPC as a <c>google.rpc.RetryInfo</c>.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static PlatformException InvalidArgument(string field, string message) => new(ErrorCode.InvalidArgument, message, field);
 
     public static PlatformException NotFound(string message) => new(ErrorCode.NotFound, message);

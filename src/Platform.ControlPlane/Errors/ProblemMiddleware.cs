@@ -26,7 +26,7 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
         }
         catch (PlatformException ex) when (!http.Response.HasStarted)
         {
-            await ProblemWriter.WriteAsync(http, ex.Code, ex.Message, ex.Field);
+            await ProblemWriter.WriteAsync(http, ex.Code, ex.Message, ex.Field, retryAfter: ex.RetryAfter);
         }
         catch (BadHttpRequestException ex) when (!http.Response.HasStarted)
         {

@@ -27,7 +27,7 @@ internal static class ProblemWriter
         field,
         Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier);
 
-    public static async Task WriteAsync(HttpContext http, ErrorCode code, string detail, string? field = null, int? status = null)
+    public static async Task WriteAsync(HttpContext http, ErrorCode code, string detail, string? field = null, int? status = null, TimeSpan? retryAfter = null)
     {
         var response = http.Response;
         response.Clear();
@@ -36,6 +36,8 @@ internal static class ProblemWriter
         response.Headers.CacheControl = "no-store";
         if (code == ErrorCode.Unauthenticated)
             response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+        if (retryAfter is { } delay)
+            response.Headers.RetryAfter = ((long)Math.Ceiling(delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await JsonSerializer.SerializeAsync(response.Body, Create(http, code, detail, field, status), Json, http.RequestAborted);
     }
 }

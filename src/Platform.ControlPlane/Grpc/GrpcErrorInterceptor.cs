@@ -56,7 +56,7 @@ internal sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger)
         }
     }
 
-    public static RpcException ToRpcException(ErrorCode code, string message, string? field)
+    public static RpcException ToRpcException(ErrorCode code, string message, string? field, TimeSpan? retryAfter = null)
     {
         var info = new ErrorInfo { Reason = code.WireName(), Domain = Domain };
         if (field is not null)
@@ -70,6 +70,8 @@ internal sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger)
             }));
         }
 
+        if (retryAfter is { } delay)
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(delay) }));
         return status.ToRpcException();
     }
 
@@ -80,7 +82,7 @@ internal sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger)
             case RpcException:
                 return null;
             case PlatformException platform:
-                return ToRpcException(platform.Code, platform.Message, platform.Field);
+                return ToRpcException(platform.Code, platform.Message, platform.Field, platform.RetryAfter);
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
             case var _ when DbErrors.IsUnavailable(ex):

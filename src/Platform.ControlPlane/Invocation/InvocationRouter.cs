@@ -7,6 +7,7 @@ using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Tenants;
 using V1 = Platform.Contracts.V1;
@@ -25,6 +26,7 @@ internal sealed class InvocationRouter(
     ITenantDirectory tenants,
     WorkerRegistry registry,
     WorkerClients clients,
+    TenantLimits tenantLimits,
     IOptions<ClusterOptions> options,
     TimeProvider time)
 {
@@ -47,6 +49,8 @@ internal sealed class InvocationRouter(
         if (input.Length > quotas.MaxInputBytes)
             throw new PlatformException(ErrorCode.PayloadTooLarge, $"the input is larger than the tenant's limit of {quotas.MaxInputBytes} bytes");
 
+        // Rate and concurrency limits: refused at once; the slot is held until the call ends, whatever its end.
+        using var admitted = tenantLimits.Acquire(caller.TenantId, quotas);
         var limits = Limits(function.Config, quotas);
         var request = new V1.WorkerInvokeRequest
         {
