@@ -1,0 +1,80 @@
+using Platform.Contracts.V1;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>Upload -> push to the placed workers (compiled then) -> invoke by name, on every worker.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class DistributionTests(EndToEndEnvironment environment)
+{
+    [Fact]
+    public async Task Deploy_SeveralFunctions_EveryWorkerServesWhatPlacementGaveItWithoutCompilingAtInvoke()
+    {
+        // A cluster of its own: compile counters must not see pushes of other tests' uploads.
+        await using var cluster = await TestCluster.StartAsync(environment.Postgres);
+        var (tenant, key) = await cluster.CreateTenantAsync();
+        var servedBy = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+
+        for (var i = 0; i < 30 && servedBy.Count < cluster.Workers.Count; i++)
+        {
+            var name = $"spread-{i}";
+            var output = $"{tenant} function {i}";
+            var before = await StatusesAsync(cluster);
+
+            var deployed = await cluster.DeployWatAsync(key, name, Wat.Constant(output));
+            var sha256 = deployed["sha256"]!.GetValue<string>();
+            Assert.Equal(1, deployed["version"]!.GetValue<int>());
+            var placement = cluster.Placement(sha256);
+            Assert.True(placement.Count == cluster.Workers.Count, $"live: {string.Join(", ", placement)}; {await cluster.DescribeWorkersAsync()}");
+            var assigned = placement.Take(TestCluster.ReplicationFactor).ToList();
+
+            // The push follows the acknowledged upload: wait until the assigned workers hold the module.
+            await Eventually.WaitForAsync(
+                async () => (await StatusesAsync(cluster)).Where(s => assigned.Contains(s.Key)).All(s => s.Value.Modules.Contains(sha256)),
+                TimeSpan.FromSeconds(20),
+                $"{name} ({sha256[..12]}) to be pushed to {string.Join(", ", assigned)}");
+            var pushed = await StatusesAsync(cluster);
+            foreach (var (id, status) in pushed)
+            {
+                var compiledHere = assigned.Contains(id) ? 1 : 0;
+                Assert.True(before[id].Compiles + compiledHere == status.Compiles, $"{id}: compiles {before[id].Compiles} -> {status.Compiles}, expected +{compiledHere} (assigned: {string.Join(", ", assigned)})");
+                Assert.Equal(assigned.Contains(id), status.Modules.Contains(sha256));
+            }
+
+            var invoked = await cluster.InvokeAsync(key, name);
+            invoked.AssertOk(output, version: 1);
+            Assert.Equal(placement[0], invoked.Worker);
+
+            // The first invocation found the pushed artifact in memory: no compile, no miss, no fetch.
+            var after = await cluster.Worker(placement[0]).StatusAsync();
+            var atPush = pushed[placement[0]];
+            Assert.Equal(atPush.Compiles, after.Compiles);
+            Assert.Equal(atPush.CacheMisses, after.CacheMisses);
+            Assert.Equal(atPush.CacheMemoryHits + 1, after.CacheMemoryHits);
+
+            if (!servedBy.TryGetValue(invoked.Worker!, out var names))
+                servedBy[invoked.Worker!] = names = [];
+            names.Add(name);
+        }
+
+        Assert.Equal(cluster.Workers.Select(w => w.Id).Order(StringComparer.Ordinal), servedBy.Keys.Order(StringComparer.Ordinal));
+
+        // Every function still answers, from the same worker (placement is stable).
+        foreach (var (worker, names) in servedBy)
+        {
+            foreach (var name in names)
+            {
+                var again = await cluster.InvokeAsync(key, name);
+                again.AssertOk($"{tenant} function {name["spread-".Length..]}", version: 1);
+                Assert.Equal(worker, again.Worker);
+            }
+        }
+    }
+
+    private static async Task<Dictionary<string, WorkerStatus>> StatusesAsync(TestCluster cluster)
+    {
+        var statuses = await Task.WhenAll(cluster.Workers.Select(w => w.StatusAsync()));
+        foreach (var (worker, status) in cluster.Workers.Zip(statuses))
+            Assert.Equal(worker.Id, status.WorkerId);
+        return statuses.ToDictionary(s => s.WorkerId, StringComparer.Ordinal);
+    }
+}
