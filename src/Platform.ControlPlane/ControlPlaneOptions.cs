@@ -39,6 +39,9 @@ public sealed class ControlPlaneOptions
 
     /// <summary>Database behaviour (<c>Platform:Database:*</c>).</summary>
     public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>Metric labels (<c>Platform:Telemetry:*</c>).</summary>
+    public Telemetry.TelemetryOptions Telemetry { get; set; } = new();
 }
 
 public sealed class DatabaseOptions

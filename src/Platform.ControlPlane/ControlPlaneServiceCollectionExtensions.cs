@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.ControlPlane.Auth;
+using Platform.ControlPlane.Caching;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Functions;
@@ -41,7 +43,13 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ControlPlaneOptions>, ControlPlaneOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.ConnectionString).Build());
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.ConnectionString)
+            // Commands are traced only inside a request's trace: background work (registry
+            // refreshes, heartbeats) would otherwise start a trace per statement.
+            .ConfigureTracing(tracing => tracing
+                .ConfigureCommandFilter(_ => Activity.Current is not null)
+                .ConfigureBatchFilter(_ => Activity.Current is not null))
+            .Build());
         services.AddSingleton(sp => new Db(sp.GetRequiredService<NpgsqlDataSource>(), BuildRetryPipeline(sp)));
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<MigrationHostedService>();
@@ -53,6 +61,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<IFunctionCatalog>(sp => sp.GetRequiredService<FunctionStore>());
         services.AddSingleton<IAuthenticator, Authenticator>();
         services.TryAddSingleton<TenantLimits>();
+        services.AddMetadataCache(configuration);
 
         services.TryAddSingleton(_ => new WasmEngine(new RuntimeOptions()));
         services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>()));

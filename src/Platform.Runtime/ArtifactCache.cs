@@ -47,6 +47,9 @@ public sealed class ArtifactCache
 
     public string Directory { get; }
 
+    /// <summary>Told about each lookup and compile (the host's metrics); none by default.</summary>
+    public IArtifactCacheObserver? Observer { get; init; }
+
     public CacheStatistics Statistics => new(
         Interlocked.Read(ref _memoryHits),
         Interlocked.Read(ref _diskHits),
@@ -101,6 +104,7 @@ public sealed class ArtifactCache
         if (_memory.TryGet(sha256, out var cached))
         {
             Interlocked.Increment(ref _memoryHits);
+            Observer?.Lookup(CacheLookupResult.Memory);
             return cached;
         }
 
@@ -126,11 +130,13 @@ public sealed class ArtifactCache
         if (loaded is not null)
         {
             Interlocked.Increment(ref _diskHits);
+            Observer?.Lookup(CacheLookupResult.Disk);
             _memory.Add(loaded);
             return loaded;
         }
 
         Interlocked.Increment(ref _misses);
+        Observer?.Lookup(CacheLookupResult.Miss);
         if (wasmBytes is null) return null;
 
         var compiled = Compile(sha256, wasmBytes);
@@ -176,8 +182,10 @@ public sealed class ArtifactCache
         }
 
         var artifact = module.Serialize();
+        var elapsed = Stopwatch.GetElapsedTime(started);
         Interlocked.Increment(ref _compiles);
-        Interlocked.Add(ref _compileTicks, Stopwatch.GetElapsedTime(started).Ticks);
+        Interlocked.Add(ref _compileTicks, elapsed.Ticks);
+        Observer?.Compiled(sha256, elapsed);
         ArtifactFile.Write(ArtifactPath(sha256), sha256, _engine.Fingerprint, artifact);
         return new CompiledModule(sha256, module, artifact.Length);
     }

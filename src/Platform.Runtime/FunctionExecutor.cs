@@ -25,6 +25,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
         var limits = request.Limits;
         limits.Validate();
 
+        using var activity = StartActivity(module, request);
         var started = Stopwatch.GetTimestamp();
         var context = new WasiContext(request);
         using var store = new Store(engine.Engine, context);
@@ -48,6 +49,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
         }
         catch (WasmtimeException ex) when (instance is null && ex.Message.Contains("maximum concurrent", StringComparison.Ordinal))
         {
+            activity?.SetStatus(ActivityStatusCode.Error, "every sandbox slot is in use");
             throw new SandboxOverloadedException("every sandbox slot is in use", ex);
         }
         catch (WasmtimeException ex)
@@ -61,7 +63,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
 
         var fuelConsumed = limits.Fuel - (long)store.Fuel;
         var verdict = OutcomeClassifier.Classify(failure, context, MemoryNearLimit(instance, limits));
-        return new InvocationResult
+        var result = new InvocationResult
         {
             Outcome = verdict.Outcome,
             Message = verdict.Message,
@@ -72,6 +74,47 @@ public sealed class FunctionExecutor(WasmEngine engine)
             FuelConsumed = fuelConsumed,
             Duration = Stopwatch.GetElapsedTime(started),
         };
+        if (activity is not null) Describe(activity, result);
+        return result;
+    }
+
+    private static Activity? StartActivity(CompiledModule module, InvocationRequest request)
+    {
+        var source = RuntimeTelemetry.Source;
+        if (!source.HasListeners()) return null;
+        var activity = source.StartActivity(RuntimeTelemetry.ExecuteActivityName, ActivityKind.Internal);
+        if (activity is null) return null;
+        activity.SetTag(RuntimeTelemetry.Attributes.ModuleSha256, module.Sha256);
+        activity.SetTag(RuntimeTelemetry.Attributes.FuelLimit, request.Limits.Fuel);
+        foreach (var (key, value) in request.ActivityTags)
+            activity.SetTag(key, value);
+        return activity;
+    }
+
+    /// <summary>Outcome, fuel and exit code as attributes; the first 4 KiB of stderr as an event when the span is recorded.</summary>
+    private static void Describe(Activity activity, InvocationResult result)
+    {
+        activity.SetTag(RuntimeTelemetry.Attributes.Outcome, result.Outcome.ToCode());
+        activity.SetTag(RuntimeTelemetry.Attributes.FuelConsumed, result.FuelConsumed);
+        if (result.ExitCode is { } exitCode) activity.SetTag(RuntimeTelemetry.Attributes.ExitCode, exitCode);
+        if (result.Outcome != Outcome.Ok) activity.SetStatus(ActivityStatusCode.Error, result.Message ?? result.Outcome.ToCode());
+        if (!activity.IsAllDataRequested || result.Logs.IsEmpty) return;
+
+        var logs = result.Logs.Span;
+        var shown = logs.Length <= RuntimeTelemetry.MaxLogEventBytes ? logs : logs[..Utf8Boundary(logs, RuntimeTelemetry.MaxLogEventBytes)];
+        activity.AddEvent(new ActivityEvent(RuntimeTelemetry.LogsEventName, tags: new ActivityTagsCollection
+        {
+            [RuntimeTelemetry.Attributes.Logs] = System.Text.Encoding.UTF8.GetString(shown),
+            [RuntimeTelemetry.Attributes.LogsTruncated] = result.LogsTruncated || shown.Length < logs.Length,
+        }));
+    }
+
+    /// <summary>The largest length at most <paramref name="max"/> that does not cut a UTF-8 sequence.</summary>
+    private static int Utf8Boundary(ReadOnlySpan<byte> bytes, int max)
+    {
+        var length = max;
+        while (length > 0 && (bytes[length] & 0xC0) == 0x80) length--;
+        return length;
     }
 
     /// <summary>The deadline in ticks, rounded up, plus one for the tick already under way.</summary>

@@ -12,4 +12,10 @@ public sealed record InvocationRequest
     public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = [];
 
     public InvocationLimits Limits { get; init; } = InvocationLimits.Default;
+
+    /// <summary>
+    /// Extra attributes of this run's <c>sandbox.execute</c> span (the host's worker id,
+    /// invocation id, tenant, function); see <see cref="RuntimeTelemetry.Attributes"/>.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, object?>> ActivityTags { get; init; } = [];
 }

@@ -1,4 +1,5 @@
 using Platform.ControlPlane;
+using Platform.Server.Telemetry;
 using Platform.Worker;
 
 namespace Platform.Server;
@@ -25,8 +26,10 @@ public static class PlatformServer
             builder.Services.AddControlPlane(builder.Configuration);
         if (role.HasFlag(ServerRole.Worker))
             builder.Services.AddWorker(builder.Configuration);
+        builder.AddPlatformTelemetry(role);
 
         var app = builder.Build();
+        app.MapPlatformTelemetry();
         if (role.HasFlag(ServerRole.ControlPlane))
             app.MapControlPlane();
         if (role.HasFlag(ServerRole.Worker))

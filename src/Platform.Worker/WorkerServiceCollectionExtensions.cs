@@ -12,6 +12,7 @@ using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
 using Platform.Worker.Security;
+using Platform.Worker.Telemetry;
 
 namespace Platform.Worker;
 
@@ -56,7 +57,12 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton(sp => new FunctionExecutor(sp.GetRequiredService<WasmEngine>()));
 
         services.AddSingleton<WorkerDirectory>();
-        services.AddSingleton(sp => new ArtifactCache(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<WorkerDirectory>().ArtifactsPath));
+        services.AddMetrics();
+        services.AddSingleton<WorkerMetrics>();
+        services.AddSingleton(sp => new ArtifactCache(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<WorkerDirectory>().ArtifactsPath)
+        {
+            Observer = sp.GetRequiredService<WorkerMetrics>(),
+        });
         services.AddSingleton<ControlPlaneClient>();
         services.AddSingleton<ModuleStore>();
         services.AddSingleton<InvocationGate>();

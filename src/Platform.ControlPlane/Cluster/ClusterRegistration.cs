@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.Invocation;
+using Platform.ControlPlane.Telemetry;
 
 namespace Platform.ControlPlane.Cluster;
 
@@ -24,6 +25,8 @@ internal static class ClusterRegistration
         services.AddSingleton<WorkerClients>();
         services.AddSingleton<ModulePusher>();
         services.AddHostedService(sp => sp.GetRequiredService<ModulePusher>());
+        services.AddMetrics();
+        services.AddSingleton<ControlPlaneMetrics>();
         services.AddSingleton<InvocationRouter>();
         services.AddSingleton<ClusterTokenInterceptor>();
         services.AddGrpc().AddServiceOptions<ClusterGrpcService>(o => o.Interceptors.Add<ClusterTokenInterceptor>());

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.Telemetry;
 using V1 = Platform.Contracts.V1;
 
 namespace Platform.ControlPlane.Cluster;
@@ -23,9 +24,11 @@ internal sealed partial class ModulePusher : BackgroundService
     private readonly IFunctionCatalog _catalog;
     private readonly IOptions<ClusterOptions> _options;
     private readonly ILogger<ModulePusher> _logger;
+    private readonly ControlPlaneMetrics _metrics;
 
-    public ModulePusher(WorkerRegistry registry, WorkerClients clients, IFunctionCatalog catalog, IOptions<ClusterOptions> options, ILogger<ModulePusher> logger)
+    public ModulePusher(WorkerRegistry registry, WorkerClients clients, IFunctionCatalog catalog, IOptions<ClusterOptions> options, ControlPlaneMetrics metrics, ILogger<ModulePusher> logger)
     {
+        _metrics = metrics;
         _registry = registry;
         _clients = clients;
         _catalog = catalog;
@@ -82,11 +85,13 @@ internal sealed partial class ModulePusher : BackgroundService
             await call.RequestStream.CompleteAsync();
             var response = await call;
             Interlocked.Increment(ref _succeeded);
+            _metrics.Pushed(ok: true);
             LogPushed(_logger, module.Sha256, worker.Id, response.Compiled, response.CompileMs);
         }
         catch (RpcException ex)
         {
             Interlocked.Increment(ref _failed);
+            _metrics.Pushed(ok: false);
             LogPushFailed(_logger, module.Sha256, worker.Id, ex);
         }
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Google.Protobuf;
@@ -17,10 +18,11 @@ internal sealed class InvocationGrpcService(IAuthenticator authenticator, Invoca
 
     public override async Task<V1.InvokeResponse> Invoke(V1.InvokeRequest request, ServerCallContext context)
     {
+        var started = Stopwatch.GetTimestamp();
         var caller = (await authenticator.AuthenticateAsync(context)).RequireTenant();
         var target = InvocationTarget.Parse(string.IsNullOrEmpty(request.Reference) ? request.Function : $"{request.Function}@{request.Reference}");
         var (function, quotas) = await router.ResolveAsync(caller, target, context.CancellationToken);
-        var reply = await router.InvokeAsync(caller, function, quotas, request.Input.Memory, context.CancellationToken);
+        var reply = await router.InvokeAsync(caller, function, quotas, request.Input.Memory, context.CancellationToken, started);
         if (!reply.IsOk) throw ToRpcException(reply);
         return new V1.InvokeResponse
         {

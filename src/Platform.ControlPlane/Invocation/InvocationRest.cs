@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -31,11 +32,22 @@ internal static class InvocationRest
 
     private static async Task InvokeAsync(string target, HttpContext http, InvocationRouter router, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var caller = http.TenantCaller();
         var parsed = InvocationTarget.Parse(target);
         var (function, quotas) = await router.ResolveAsync(caller, parsed, cancellationToken);
-        var input = await ReadInputAsync(http, quotas.MaxInputBytes, cancellationToken);
-        var reply = await router.InvokeAsync(caller, function, quotas, input, cancellationToken);
+        ReadOnlyMemory<byte> input;
+        try
+        {
+            input = await ReadInputAsync(http, quotas.MaxInputBytes, cancellationToken);
+        }
+        catch (PlatformException ex)
+        {
+            router.Refused(caller, function, ex.Code, started);
+            throw;
+        }
+
+        var reply = await router.InvokeAsync(caller, function, quotas, input, cancellationToken, started);
         await WriteAsync(http, reply, cancellationToken);
     }
 

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Cluster;
@@ -9,7 +11,9 @@ using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Quotas;
+using Platform.ControlPlane.Telemetry;
 using Platform.ControlPlane.Tenants;
+using Platform.Runtime;
 using V1 = Platform.Contracts.V1;
 
 namespace Platform.ControlPlane.Invocation;
@@ -21,14 +25,16 @@ namespace Platform.ControlPlane.Invocation;
 /// Another worker is tried only when the call provably never started: the worker could not be
 /// connected to, or refused the work as OVERLOADED. Never after execution may have begun.
 /// </summary>
-internal sealed class InvocationRouter(
+internal sealed partial class InvocationRouter(
     IFunctionCatalog catalog,
     ITenantDirectory tenants,
     WorkerRegistry registry,
     WorkerClients clients,
     TenantLimits tenantLimits,
     IOptions<ClusterOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    ControlPlaneMetrics metrics,
+    ILogger<InvocationRouter> logger)
 {
     public const int MaxLogBytes = 64 * 1024;
 
@@ -44,17 +50,59 @@ internal sealed class InvocationRouter(
         return (function, quotas);
     }
 
-    public async Task<InvocationReply> InvokeAsync(Caller.Tenant caller, ResolvedFunction function, EffectiveQuotas quotas, ReadOnlyMemory<byte> input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the function on a worker. Records the invocation (metrics, the <c>invoke</c> span, a
+    /// logging scope with its id) once it reaches a decision; <paramref name="startedAt"/>
+    /// (a <see cref="Stopwatch"/> timestamp) is when the edge received the request.
+    /// </summary>
+    public async Task<InvocationReply> InvokeAsync(Caller.Tenant caller, ResolvedFunction function, EffectiveQuotas quotas, ReadOnlyMemory<byte> input, CancellationToken cancellationToken, long? startedAt = null)
+    {
+        var started = startedAt ?? Stopwatch.GetTimestamp();
+        var invocationId = Guid.NewGuid().ToString("N");
+        using var activity = ControlPlaneTelemetry.Source.StartActivity(ControlPlaneTelemetry.InvokeActivityName);
+        activity?.SetTag(RuntimeTelemetry.Attributes.Tenant, caller.TenantName);
+        activity?.SetTag(RuntimeTelemetry.Attributes.Function, function.Name);
+        activity?.SetTag(RuntimeTelemetry.Attributes.Version, function.Version);
+        activity?.SetTag(RuntimeTelemetry.Attributes.InvocationId, invocationId);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InvocationId"] = invocationId });
+        try
+        {
+            // Rate and concurrency limits: refused at once; the slot is held until the call ends, whatever its end.
+            using var admitted = tenantLimits.Acquire(caller.TenantId, quotas);
+            var reply = await RouteAsync(caller, function, quotas, input, invocationId, cancellationToken);
+            metrics.Ran(caller.TenantName, function.Name, reply, Stopwatch.GetElapsedTime(started));
+            activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, reply.Outcome);
+            activity?.SetTag(RuntimeTelemetry.Attributes.WorkerId, reply.Worker);
+            activity?.SetTag(RuntimeTelemetry.Attributes.FuelConsumed, reply.FuelConsumed);
+            if (!reply.IsOk) activity?.SetStatus(ActivityStatusCode.Error, reply.Outcome);
+            LogInvoked(logger, invocationId, caller.TenantName, function.Name, function.Version, reply.Outcome, reply.Worker, reply.FuelConsumed);
+            return reply;
+        }
+        catch (PlatformException ex)
+        {
+            Refused(caller, function, ex.Code, started);
+            activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, ex.Code.WireName());
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+    }
+
+    /// <summary>Records a refusal the edge decided itself (an input over the tenant's limit); errors that are not an invocation's decision are ignored.</summary>
+    public void Refused(Caller.Tenant caller, ResolvedFunction function, ErrorCode code, long startedAt)
+    {
+        if (ControlPlaneMetrics.Refusal(code) is { } outcome)
+            metrics.Refused(caller.TenantName, function.Name, outcome, Stopwatch.GetElapsedTime(startedAt));
+    }
+
+    private async Task<InvocationReply> RouteAsync(Caller.Tenant caller, ResolvedFunction function, EffectiveQuotas quotas, ReadOnlyMemory<byte> input, string invocationId, CancellationToken cancellationToken)
     {
         if (input.Length > quotas.MaxInputBytes)
             throw new PlatformException(ErrorCode.PayloadTooLarge, $"the input is larger than the tenant's limit of {quotas.MaxInputBytes} bytes");
 
-        // Rate and concurrency limits: refused at once; the slot is held until the call ends, whatever its end.
-        using var admitted = tenantLimits.Acquire(caller.TenantId, quotas);
         var limits = Limits(function.Config, quotas);
         var request = new V1.WorkerInvokeRequest
         {
-            InvocationId = Guid.NewGuid().ToString("N"),
+            InvocationId = invocationId,
             Tenant = caller.TenantName,
             Function = function.Name,
             Version = function.Version,
@@ -146,4 +194,7 @@ internal sealed class InvocationRouter(
             _ => new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} failed: {ex.Status.Detail}"),
         },
     };
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Invocation {InvocationId} of {Tenant}/{Function}@{Version} ended {Outcome} on {Worker} ({FuelConsumed} fuel)")]
+    private static partial void LogInvoked(ILogger logger, string invocationId, string tenant, string function, int version, string outcome, string worker, long fuelConsumed);
 }

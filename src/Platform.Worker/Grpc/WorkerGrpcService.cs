@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -8,6 +9,7 @@ using Platform.Worker.Cluster;
 using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
+using Platform.Worker.Telemetry;
 
 namespace Platform.Worker.Grpc;
 
@@ -20,6 +22,7 @@ internal sealed class WorkerGrpcService(
     WorkerDirectory directory,
     IOptions<WorkerOptions> options,
     TimeProvider time,
+    WorkerMetrics metrics,
     ILogger<WorkerGrpcService> logger) : WorkerService.WorkerServiceBase
 {
     public override async Task<PushModuleResponse> PushModule(IAsyncStreamReader<PushModuleRequest> requestStream, ServerCallContext context)
@@ -77,6 +80,34 @@ internal sealed class WorkerGrpcService(
 
     public override async Task<WorkerInvokeResponse> Invoke(WorkerInvokeRequest request, ServerCallContext context)
     {
+        var invocationId = string.IsNullOrEmpty(request.InvocationId) ? Guid.NewGuid().ToString("N") : request.InvocationId;
+        var tags = InvocationTags(request, invocationId);
+        var server = Activity.Current;
+        if (server is not null)
+            foreach (var (key, value) in tags) server.SetTag(key, value);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InvocationId"] = invocationId });
+        string? outcome = null;
+        try
+        {
+            var response = await InvokeAsync(request, invocationId, tags, context);
+            outcome = response.Outcome;
+            return response;
+        }
+        catch (RpcException ex)
+        {
+            // Refusals count; a bad request or a deadline already passed is not an invocation.
+            var reason = ex.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason;
+            outcome = reason is WorkerErrors.Overloaded or WorkerErrors.Unavailable ? reason : null;
+            throw;
+        }
+        finally
+        {
+            if (outcome is not null) metrics.Invocation(outcome);
+        }
+    }
+
+    private async Task<WorkerInvokeResponse> InvokeAsync(WorkerInvokeRequest request, string invocationId, KeyValuePair<string, object?>[] tags, ServerCallContext context)
+    {
         var cancellationToken = context.CancellationToken;
         var sha256 = request.ModuleSha256;
         if (!ModuleStore.IsHash(sha256))
@@ -106,8 +137,7 @@ internal sealed class WorkerGrpcService(
         }
 
         var limits = InvocationMapping.Limits(request.Limits, UntilDeadline(context));
-        var invocationId = string.IsNullOrEmpty(request.InvocationId) ? Guid.NewGuid().ToString("N") : request.InvocationId;
-        var invocation = InvocationMapping.Request(request, invocationId, limits);
+        var invocation = InvocationMapping.Request(request, invocationId, limits) with { ActivityTags = tags };
 
         if (!gate.TryEnter())
             throw Overloaded();
@@ -138,6 +168,16 @@ internal sealed class WorkerGrpcService(
 
     public override Task<WorkerStatus> Status(WorkerStatusRequest request, ServerCallContext context) =>
         Task.FromResult(WorkerStatusReport.Create(modules, gate, directory));
+
+    /// <summary>The attributes of the worker's server span and of the sandbox span.</summary>
+    private KeyValuePair<string, object?>[] InvocationTags(WorkerInvokeRequest request, string invocationId) =>
+    [
+        new(RuntimeTelemetry.Attributes.WorkerId, directory.WorkerId),
+        new(RuntimeTelemetry.Attributes.InvocationId, invocationId),
+        new(RuntimeTelemetry.Attributes.Tenant, request.Tenant),
+        new(RuntimeTelemetry.Attributes.Function, request.Function),
+        new(RuntimeTelemetry.Attributes.Version, request.Version),
+    ];
 
     private RpcException Overloaded() =>
         WorkerErrors.Overload($"this worker is running {gate.Capacity} invocations, its limit (Platform:MaxConcurrentInvocations); try another worker");

@@ -21,7 +21,10 @@ internal sealed class SandboxThreads : IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _queue.Add(() =>
+        // The caller's execution context (current activity, logging scopes) flows to the sandbox
+        // thread, as it would to a thread-pool thread: the sandbox's span is the call's child.
+        var context = ExecutionContext.Capture();
+        void Execute()
         {
             try
             {
@@ -31,7 +34,9 @@ internal sealed class SandboxThreads : IDisposable
             {
                 completion.SetException(ex);
             }
-        }, cancellationToken);
+        }
+
+        _queue.Add(context is null ? Execute : () => ExecutionContext.Run(context, static state => ((Action)state!)(), (Action)Execute), cancellationToken);
 
         // Each item claims an idle thread, or starts one.
         if (Interlocked.Decrement(ref _idle) < 0)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Runtime;
 using Platform.Worker.Cluster;
+using Platform.Worker.Telemetry;
 
 namespace Platform.Worker.Modules;
 
@@ -98,6 +99,8 @@ internal sealed class ModuleStore
             if (local is not null) return local;
 
             Interlocked.Increment(ref _fetches);
+            using var activity = WorkerTelemetry.Source.StartActivity("module.fetch");
+            activity?.SetTag(RuntimeTelemetry.Attributes.ModuleSha256, sha256);
             var started = Stopwatch.GetTimestamp();
             var bytes = await _controlPlane.FetchModuleAsync(sha256, _stopping);
             var fetched = Stopwatch.GetElapsedTime(started);

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Platform.Server.Telemetry;
+
+/// <summary>
+/// The composition root's telemetry settings. <c>Platform:Telemetry:Enabled</c> (default true)
+/// turns OpenTelemetry off for a host: dev mode does so for its in-process workers, whose
+/// meters and spans the control-plane host's providers collect (listeners are process-wide).
+/// <c>Platform:MetricsUrl</c> is an extra HTTP/1.1 listener that serves only <c>/metrics</c>:
+/// default <c>http://127.0.0.1:8091</c> for <c>--role worker</c> (its gRPC listener is h2c,
+/// which Prometheus cannot scrape), none for the roles with a control plane (whose REST
+/// listener serves <c>/metrics</c>); an empty value or <c>none</c> disables it.
+/// </summary>
+public sealed record PlatformTelemetrySettings(bool Enabled, ListenEndpoint? MetricsListener)
+{
+    public const string EnabledKey = "Platform:Telemetry:Enabled";
+    public const string MetricsUrlKey = "Platform:MetricsUrl";
+    public const string DefaultWorkerMetricsUrl = "http://127.0.0.1:8091";
+
+    public static PlatformTelemetrySettings From(IConfiguration configuration, ServerRole role)
+    {
+        var enabledText = configuration[EnabledKey];
+        var enabled = true;
+        if (!string.IsNullOrWhiteSpace(enabledText) && !bool.TryParse(enabledText, out enabled))
+            throw new ServerConfigurationException($"{EnabledKey} must be true or false, not '{enabledText}'");
+
+        var section = configuration.GetSection(MetricsUrlKey);
+        var url = section.Value ?? (section.Exists() ? string.Empty : (role == ServerRole.Worker ? DefaultWorkerMetricsUrl : null));
+        if (!enabled || string.IsNullOrWhiteSpace(url) || url.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
+            return new PlatformTelemetrySettings(enabled, null);
+        if (!ListenEndpoint.TryParse(url, out var endpoint, out var error))
+            throw new ServerConfigurationException($"{MetricsUrlKey}: {error}");
+        return new PlatformTelemetrySettings(enabled, endpoint);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics.Metrics;
+using Platform.Runtime;
+using Platform.Worker.Hosting;
+using Platform.Worker.Invocation;
+
+namespace Platform.Worker.Telemetry;
+
+/// <summary>
+/// The worker's instruments (meter <c>Platform.Worker</c>), every one labelled with the worker id
+/// so that several workers in one process (dev mode) stay apart. The artifact cache reports its
+/// lookups and compiles here (<see cref="IArtifactCacheObserver"/>).
+/// <list type="table">
+/// <item><term><c>platform.module.compile.duration</c></term><description>histogram, s: one compile of a module (push, fetch or first run)</description></item>
+/// <item><term><c>platform.cache.lookups</c></term><description>counter {worker, result = memory|disk|miss}</description></item>
+/// <item><term><c>platform.worker.invocations.in_flight</c></term><description>gauge: invocations executing now</description></item>
+/// <item><term><c>platform.worker.invocations</c></term><description>counter {worker, outcome}: outcomes in lower case, plus overloaded and unavailable (the module could not be had)</description></item>
+/// </list>
+/// </summary>
+internal sealed class WorkerMetrics : IArtifactCacheObserver
+{
+    public const string CompileDurationName = "platform.module.compile.duration";
+    public const string CacheLookupsName = "platform.cache.lookups";
+    public const string InFlightName = "platform.worker.invocations.in_flight";
+    public const string InvocationsName = "platform.worker.invocations";
+
+    private static readonly double[] CompileBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+    private readonly KeyValuePair<string, object?> _worker;
+    private readonly Histogram<double> _compileDuration;
+    private readonly Counter<long> _cacheLookups;
+    private readonly Counter<long> _invocations;
+
+    public WorkerMetrics(IMeterFactory meterFactory, WorkerDirectory directory, InvocationGate gate)
+    {
+        _worker = new KeyValuePair<string, object?>("worker", directory.WorkerId);
+        var meter = meterFactory.Create(WorkerTelemetry.MeterName);
+        _compileDuration = meter.CreateHistogram(
+            CompileDurationName,
+            unit: "s",
+            description: "Time to validate and compile one module ahead of time",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CompileBuckets });
+        _cacheLookups = meter.CreateCounter<long>(CacheLookupsName, unit: "{lookup}", description: "Artifact cache lookups by where they were answered");
+        _invocations = meter.CreateCounter<long>(InvocationsName, unit: "{invocation}", description: "Invocations this worker answered, by outcome");
+        var worker = _worker;
+        meter.CreateObservableGauge(InFlightName, () => new Measurement<int>(gate.InFlight, worker), unit: "{invocation}", description: "Invocations executing on this worker now");
+    }
+
+    public void Lookup(CacheLookupResult result) =>
+        _cacheLookups.Add(1, _worker, new KeyValuePair<string, object?>("result", result switch
+        {
+            CacheLookupResult.Memory => "memory",
+            CacheLookupResult.Disk => "disk",
+            _ => "miss",
+        }));
+
+    public void Compiled(string sha256, TimeSpan duration) => _compileDuration.Record(duration.TotalSeconds, _worker);
+
+    /// <summary>One answered invocation; <paramref name="outcome"/> is the wire code (OK, OVERLOADED, ...).</summary>
+    public void Invocation(string outcome) =>
+        _invocations.Add(1, _worker, new KeyValuePair<string, object?>("outcome", outcome.ToLowerInvariant()));
+}
