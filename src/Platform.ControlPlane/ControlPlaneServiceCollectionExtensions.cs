@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.ControlPlane.Auth;
+using Platform.ControlPlane.Caching;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Functions;
@@ -60,6 +61,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<IFunctionCatalog>(sp => sp.GetRequiredService<FunctionStore>());
         services.AddSingleton<IAuthenticator, Authenticator>();
         services.TryAddSingleton<TenantLimits>();
+        services.AddMetadataCache(configuration);
 
         services.TryAddSingleton(_ => new WasmEngine(new RuntimeOptions()));
         services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>()));

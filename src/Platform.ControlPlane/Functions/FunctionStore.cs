@@ -12,7 +12,7 @@ namespace Platform.ControlPlane.Functions;
 /// Functions, immutable versions and aliases, always scoped by tenant id: another tenant's
 /// function is indistinguishable from one that does not exist.
 /// </summary>
-internal sealed class FunctionStore(Db db, TimeProvider timeProvider) : IFunctionCatalog
+internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.MetadataCache cache) : IFunctionCatalog
 {
     /// <summary>Channel notified (after commit) on deploy, alias and delete; payload <c>tenant-id/function-name</c>.</summary>
     public const string ChangeChannel = "platform_functions";
@@ -24,7 +24,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider) : IFunctio
     /// count quota holds under concurrency.
     /// </summary>
     public async Task<FunctionVersionInfo> DeployAsync(Guid tenantId, string name, ValidatedModule module, FunctionConfig config, int maxFunctions, CancellationToken cancellationToken) =>
-        await db.InTransactionAsync(async (connection, transaction, token) =>
+        Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var now = ApiKeyStore.TruncateToMicroseconds(timeProvider.GetUtcNow());
             var function = await LockFunction(connection, transaction, tenantId, name, token);
@@ -75,7 +75,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider) : IFunctio
                 new { function.Id, version, module.Sha256, config = ApiJson.SerializeConfig(config), now = now.UtcDateTime }, token, transaction));
             await Notify(connection, transaction, tenantId, name, token);
             return new FunctionVersionInfo(name, version, module.Sha256, module.Bytes.Length, config, now);
-        }, cancellationToken);
+        }, cancellationToken));
 
     public async Task<IReadOnlyList<FunctionSummary>> ListAsync(Guid tenantId, CancellationToken cancellationToken) =>
         await db.RunAsync(async (connection, token) =>
@@ -116,7 +116,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider) : IFunctio
         }, cancellationToken);
 
     public async Task<FunctionAlias> SetAliasAsync(Guid tenantId, string name, string alias, int version, CancellationToken cancellationToken) =>
-        await db.InTransactionAsync(async (connection, transaction, token) =>
+        Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var function = await LockFunction(connection, transaction, tenantId, name, token) ?? throw FunctionNotFound(name);
             var exists = await connection.ExecuteScalarAsync<bool>(Db.Command(
@@ -132,11 +132,11 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider) : IFunctio
                 new { function.Id, alias, version, now = timeProvider.GetUtcNow().UtcDateTime }, token, transaction));
             await Notify(connection, transaction, tenantId, name, token);
             return new FunctionAlias(name, alias, version);
-        }, cancellationToken);
+        }, cancellationToken));
 
     /// <summary>Deletes the function with its versions and aliases; modules stay (shared by hash).</summary>
     public async Task DeleteAsync(Guid tenantId, string name, CancellationToken cancellationToken) =>
-        await db.InTransactionAsync(async (connection, transaction, token) =>
+        Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var deleted = await connection.ExecuteAsync(Db.Command(
                 "DELETE FROM functions WHERE tenant_id = @tenantId AND name = @name", new { tenantId, name }, token, transaction));
@@ -144,7 +144,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider) : IFunctio
                 throw FunctionNotFound(name);
             await Notify(connection, transaction, tenantId, name, token);
             return deleted;
-        }, cancellationToken);
+        }, cancellationToken));
 
     public async Task<ResolvedFunction?> ResolveAsync(Guid tenantId, string name, string? reference, CancellationToken cancellationToken)
     {
@@ -190,6 +190,13 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider) : IFunctio
         connection.QuerySingleOrDefaultAsync<FunctionRow>(Db.Command(
             "SELECT id, name, latest_version, created_at, updated_at FROM functions WHERE tenant_id = @tenantId AND name = @name FOR UPDATE",
             new { tenantId, name }, cancellationToken, transaction));
+
+    /// <summary>After the commit: this replica's cache at once (the others through the NOTIFY).</summary>
+    private T Changed<T>(Guid tenantId, string name, T result)
+    {
+        cache.FunctionChanged(tenantId, name);
+        return result;
+    }
 
     private static Task Notify(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, string name, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(Db.Command("SELECT pg_notify(@channel, @payload)", new { channel = ChangeChannel, payload = $"{tenantId}/{name}" }, cancellationToken, transaction));

@@ -5,7 +5,7 @@ using Platform.ControlPlane.Errors;
 
 namespace Platform.ControlPlane.Keys;
 
-internal sealed class ApiKeyStore(Db db, TimeProvider timeProvider)
+internal sealed class ApiKeyStore(Db db, TimeProvider timeProvider, Caching.MetadataCache cache)
 {
     /// <summary>Issues a key for a tenant inside the caller's transaction.</summary>
     public async Task<IssuedApiKey> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CancellationToken cancellationToken)
@@ -43,21 +43,29 @@ internal sealed class ApiKeyStore(Db db, TimeProvider timeProvider)
             return (IReadOnlyList<ApiKeyInfo>)rows.Select(r => new ApiKeyInfo(r.Id, r.Prefix, Utc(r.CreatedAt), r.RevokedAt is { } at ? Utc(at) : null)).ToList();
         }, cancellationToken);
 
-    /// <summary>Revokes a key at once: authentication reads the database on every request.</summary>
-    public async Task RevokeAsync(string tenantName, Guid keyId, CancellationToken cancellationToken) =>
-        await db.RunAsync(async (connection, token) =>
+    /// <summary>
+    /// Revokes a key at once: authentication reads the database on every request while it is
+    /// reachable, and the NOTIFY (<c>platform_tenants</c>, after the commit) drops the key from
+    /// every replica's fallback cache.
+    /// </summary>
+    public async Task RevokeAsync(string tenantName, Guid keyId, CancellationToken cancellationToken)
+    {
+        var tenantId = await db.InTransactionAsync(async (connection, transaction, token) =>
         {
-            var revoked = await connection.ExecuteAsync(Db.Command(
+            var revoked = await connection.QuerySingleOrDefaultAsync<Guid?>(Db.Command(
                 """
                 UPDATE api_keys SET revoked_at = @now
                 WHERE id = @keyId AND revoked_at IS NULL
                   AND tenant_id = (SELECT id FROM tenants WHERE name = @tenantName)
+                RETURNING tenant_id
                 """,
-                new { keyId, tenantName, now = Now().UtcDateTime }, token));
-            if (revoked == 0)
-                throw PlatformException.NotFound($"tenant '{tenantName}' has no active key '{keyId}'");
+                new { keyId, tenantName, now = Now().UtcDateTime }, token, transaction))
+                ?? throw PlatformException.NotFound($"tenant '{tenantName}' has no active key '{keyId}'");
+            await Tenants.TenantStore.Notify(connection, transaction, revoked, token);
             return revoked;
         }, cancellationToken);
+        cache.TenantChanged(tenantId);
+    }
 
     internal static PlatformException TenantNotFound(string name) => PlatformException.NotFound($"tenant '{name}' does not exist");
 

@@ -8,7 +8,7 @@ using Platform.ControlPlane.Quotas;
 
 namespace Platform.ControlPlane.Tenants;
 
-internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlaneOptions> options, TimeProvider timeProvider) : ITenantDirectory
+internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlaneOptions> options, TimeProvider timeProvider, Caching.MetadataCache cache) : ITenantDirectory
 {
     /// <summary>Channel notified (after commit) when a tenant or its quotas change; payload = tenant id.</summary>
     public const string ChangeChannel = "platform_tenants";
@@ -67,7 +67,7 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
 
     /// <summary>Replaces the overrides: a field left null goes back to the platform default.</summary>
     public async Task<Tenant> SetQuotasAsync(string name, QuotaSet overrides, CancellationToken cancellationToken) =>
-        await db.InTransactionAsync(async (connection, transaction, token) =>
+        Changed(await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var now = ApiKeyStore.TruncateToMicroseconds(timeProvider.GetUtcNow());
             var id = await connection.QuerySingleOrDefaultAsync<Guid?>(Db.Command(
@@ -85,20 +85,28 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
             await Notify(connection, transaction, id, token);
             var row = await connection.QuerySingleAsync<TenantRow>(Db.Command(SelectTenant + " WHERE t.id = @id", new { id }, token, transaction));
             return ToTenant(row);
-        }, cancellationToken);
+        }, cancellationToken), t => t.Id);
 
     /// <summary>Deletes the tenant with its keys, quotas, functions, versions and aliases (modules stay, shared by hash).</summary>
     public async Task DeleteAsync(string name, CancellationToken cancellationToken) =>
-        await db.InTransactionAsync(async (connection, transaction, token) =>
+        Changed(await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var id = await connection.QuerySingleOrDefaultAsync<Guid?>(Db.Command(
                 "DELETE FROM tenants WHERE name = @name RETURNING id", new { name }, token, transaction))
                 ?? throw ApiKeyStore.TenantNotFound(name);
             await Notify(connection, transaction, id, token);
             return id;
-        }, cancellationToken);
+        }, cancellationToken), id => id);
 
-    private static Task Notify(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CancellationToken cancellationToken) =>
+    /// <summary>After the commit: this replica's cache at once (the others through the NOTIFY).</summary>
+    private T Changed<T>(T result, Func<T, Guid> tenantId)
+    {
+        cache.TenantChanged(tenantId(result));
+        return result;
+    }
+
+    /// <summary>Announces a change of a tenant (quotas, keys, deletion) after the commit of <paramref name="transaction"/>.</summary>
+    internal static Task Notify(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(Db.Command("SELECT pg_notify(@channel, @payload)", new { channel = ChangeChannel, payload = tenantId.ToString() }, cancellationToken, transaction));
 
     private static object QuotaParameters(Guid id, QuotaSet q, DateTimeOffset now) => new

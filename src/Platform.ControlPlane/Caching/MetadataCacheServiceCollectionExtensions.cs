@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.Tenants;
+
+namespace Platform.ControlPlane.Caching;
+
+public static class MetadataCacheServiceCollectionExtensions
+{
+    /// <summary>
+    /// Caches resolved functions and quotas in front of the stores (<c>Platform:Cache:*</c>,
+    /// <see cref="MetadataCacheOptions"/>) and runs the LISTEN/NOTIFY change listener. Call after
+    /// the stores are registered: it replaces <see cref="IFunctionCatalog"/> and <see cref="ITenantDirectory"/>.
+    /// </summary>
+    public static IServiceCollection AddMetadataCache(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MetadataCacheOptions>()
+            .Bind(configuration.GetSection(MetadataCacheOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MetadataCacheOptions>>(new ValidateMetadataCacheOptions());
+        services.AddSingleton<MetadataCache>();
+        services.AddSingleton<IFunctionCatalog, CachingFunctionCatalog>();
+        services.AddSingleton<ITenantDirectory, CachingTenantDirectory>();
+        services.AddHostedService<MetadataChangeListener>();
+        return services;
+    }
+
+    private sealed class ValidateMetadataCacheOptions : IValidateOptions<MetadataCacheOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, MetadataCacheOptions options)
+        {
+            var failures = options.Validate().ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}
