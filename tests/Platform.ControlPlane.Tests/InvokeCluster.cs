@@ -147,7 +147,8 @@ internal sealed class InvokeCluster : IAsyncDisposable
         var outcome = response.Headers.TryGetValues("Platform-Outcome", out var values) ? values.First() : null;
         var fuel = response.Headers.TryGetValues("Platform-Fuel-Consumed", out var fuelValues) ? long.Parse(fuelValues.First(), System.Globalization.CultureInfo.InvariantCulture) : (long?)null;
         var retryAfter = response.Headers.RetryAfter?.Delta;
-        return new Invoked(response.StatusCode, code ?? outcome, body, fuel, retryAfter, response.Headers.TryGetValues("Platform-Version", out var v) ? v.First() : null);
+        var worker = response.Headers.TryGetValues("Platform-Worker", out var w) ? w.First() : null;
+        return new Invoked(response.StatusCode, code ?? outcome, body, fuel, retryAfter, response.Headers.TryGetValues("Platform-Version", out var v) ? v.First() : null) { Worker = worker };
     }
 
     public async ValueTask DisposeAsync()
@@ -172,5 +173,8 @@ internal sealed class InvokeCluster : IAsyncDisposable
         }
     }
 
-    internal sealed record Invoked(HttpStatusCode Status, string? Code, string Body, long? Fuel, TimeSpan? RetryAfter, string? Version);
+    internal sealed record Invoked(HttpStatusCode Status, string? Code, string Body, long? Fuel, TimeSpan? RetryAfter, string? Version)
+    {
+        public string? Worker { get; init; }
+    }
 }

@@ -27,8 +27,24 @@ public sealed class ClusterOptions
     /// <summary>Timeout of one module push. Default 60 s.</summary>
     public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Per-worker circuit breaker: share of transport failures in <see cref="BreakerSamplingDuration"/> that opens it. Default 0.5.</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Calls to a worker within <see cref="BreakerSamplingDuration"/> before its breaker may open. Default 3.</summary>
+    public int BreakerMinimumThroughput { get; set; } = 3;
+
+    /// <summary>Window over which a worker's transport failures are counted. Default 10 s.</summary>
+    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an open breaker keeps the router away from the worker before one trial call. Default 5 s.</summary>
+    public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<string> Validate()
     {
+        if (BreakerFailureRatio is <= 0 or > 1) yield return "Platform:Cluster:BreakerFailureRatio must be in (0, 1]";
+        if (BreakerMinimumThroughput < 2) yield return "Platform:Cluster:BreakerMinimumThroughput must be at least 2";
+        if (BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) yield return "Platform:Cluster:BreakerSamplingDuration must be at least 500 ms";
+        if (BreakerBreakDuration < TimeSpan.FromMilliseconds(500)) yield return "Platform:Cluster:BreakerBreakDuration must be at least 500 ms";
         if (string.IsNullOrWhiteSpace(ClusterToken) || ClusterToken.Length < 16)
             yield return "Platform:ClusterToken is required (at least 16 characters): every internal gRPC call carries it";
         if (ReplicationFactor < 1) yield return "Platform:Cluster:ReplicationFactor must be at least 1";

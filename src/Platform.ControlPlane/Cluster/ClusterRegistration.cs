@@ -23,6 +23,7 @@ internal static class ClusterRegistration
         services.AddSingleton<ILiveWorkers>(sp => sp.GetRequiredService<WorkerRegistry>());
         services.AddHostedService<WorkerRegistryRefresher>();
         services.AddSingleton<WorkerClients>();
+        services.AddSingleton<WorkerBreakers>();
         services.AddSingleton<ModulePusher>();
         services.AddHostedService(sp => sp.GetRequiredService<ModulePusher>());
         services.AddMetrics();

@@ -14,6 +14,7 @@ using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Telemetry;
 using Platform.ControlPlane.Tenants;
 using Platform.Runtime;
+using Polly.CircuitBreaker;
 using V1 = Platform.Contracts.V1;
 
 namespace Platform.ControlPlane.Invocation;
@@ -30,6 +31,7 @@ internal sealed partial class InvocationRouter(
     ITenantDirectory tenants,
     WorkerRegistry registry,
     WorkerClients clients,
+    WorkerBreakers breakers,
     TenantLimits tenantLimits,
     IOptions<ClusterOptions> options,
     TimeProvider time,
@@ -118,7 +120,10 @@ internal sealed partial class InvocationRouter(
             throw new PlatformException(ErrorCode.Unavailable, "no worker is available to run the function");
 
         var deadline = time.GetUtcNow().UtcDateTime + TimeSpan.FromMilliseconds(limits.TimeoutMs) + options.Value.InvokeDeadlineMargin;
-        var candidates = RendezvousPlacement.Rank(function.ModuleSha256, workers);
+        // Workers whose circuit breaker is open are skipped (nothing is sent to them).
+        var candidates = RendezvousPlacement.Rank(function.ModuleSha256, workers).Where(w => !breakers.IsOpen(w.Id)).ToList();
+        if (candidates.Count == 0)
+            throw new PlatformException(ErrorCode.Unavailable, "every live worker is failing (circuit open); retry later");
         var attempts = Math.Min(options.Value.MaxInvokeAttempts, candidates.Count);
         RpcException? last = null;
         for (var attempt = 0; attempt < attempts; attempt++)
@@ -126,8 +131,16 @@ internal sealed partial class InvocationRouter(
             var worker = candidates[attempt];
             try
             {
-                var response = await clients.For(worker).InvokeAsync(request, deadline: deadline, cancellationToken: cancellationToken);
+                var response = await breakers.ExecuteAsync(
+                    worker.Id,
+                    async token => await clients.For(worker).InvokeAsync(request, deadline: deadline, cancellationToken: token),
+                    cancellationToken);
                 return ToReply(request, response, worker);
+            }
+            catch (BrokenCircuitException ex)
+            {
+                // Opened since the candidates were chosen: the call was not made.
+                last = new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, $"worker {worker.Id}: circuit open", ex));
             }
             catch (RpcException ex) when (NeverStarted(ex))
             {

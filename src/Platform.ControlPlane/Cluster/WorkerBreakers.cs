@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using Google.Rpc;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Platform.ControlPlane.Cluster;
+
+/// <summary>
+/// A Polly circuit breaker per worker, fed by the invoke calls: transport failures (the worker
+/// unreachable, the connection failing, no answer by the deadline) count; answers of any kind do
+/// not. While a worker's breaker is open the router skips it (nothing is sent, so skipping never
+/// runs an invocation twice); after <see cref="ClusterOptions.BreakerBreakDuration"/> one call
+/// tries it again.
+/// </summary>
+internal sealed class WorkerBreakers(IOptions<ClusterOptions> options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Breaker> _breakers = new(StringComparer.Ordinal);
+
+    /// <summary>True while the worker's breaker is open (not half-open): do not call it.</summary>
+    public bool IsOpen(string workerId) =>
+        _breakers.TryGetValue(workerId, out var breaker) && breaker.State.CircuitState == CircuitState.Open;
+
+    /// <summary>Runs one call to the worker through its breaker; <see cref="BrokenCircuitException"/> when it is open (the call was not made).</summary>
+    public ValueTask<T> ExecuteAsync<T>(string workerId, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken) =>
+        _breakers.GetOrAdd(workerId, _ => Create()).Pipeline.ExecuteAsync(static (call, token) => call(token), call, cancellationToken);
+
+    /// <summary>A failure of the transport rather than an answer of the worker (which always carries a platform ErrorInfo or a response).</summary>
+    public static bool IsTransportFailure(RpcException ex) =>
+        ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal
+        && ex.GetRpcStatus()?.GetDetail<ErrorInfo>() is null;
+
+    private Breaker Create()
+    {
+        var o = options.Value;
+        var state = new CircuitBreakerStateProvider();
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransportFailure),
+                FailureRatio = o.BreakerFailureRatio,
+                MinimumThroughput = o.BreakerMinimumThroughput,
+                SamplingDuration = o.BreakerSamplingDuration,
+                BreakDuration = o.BreakerBreakDuration,
+                StateProvider = state,
+            })
+            .Build();
+        return new Breaker(pipeline, state);
+    }
+
+    private sealed record Breaker(ResiliencePipeline Pipeline, CircuitBreakerStateProvider State);
+}

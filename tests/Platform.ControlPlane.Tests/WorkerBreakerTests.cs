@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Platform.ControlPlane.Cluster;
+
+namespace Platform.ControlPlane.Tests;
+
+/// <summary>A worker that cannot be reached is skipped once its circuit breaker opens.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class WorkerBreakerTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task Invoke_DeadWorkerInRegistry_SkippedAfterBreakerOpens()
+    {
+        await using var database = await postgres.CreateDatabaseAsync().Within();
+        await using var cluster = await InvokeCluster.StartAsync(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Platform:Cluster:BreakerMinimumThroughput"] = "3",
+            ["Platform:Cluster:BreakerFailureRatio"] = "0.5",
+            ["Platform:Cluster:BreakerBreakDuration"] = "00:01:00",
+        });
+
+        // A registered, "live" worker whose port nobody listens on.
+        var port = FreePort();
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync().Within();
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO workers (id, advertise_url, capacity, module_count, registered_at, last_heartbeat)
+                VALUES ('dead', @url, 4, 0, now(), now() + interval '1 hour')
+                """, connection);
+            insert.Parameters.AddWithValue("url", $"http://127.0.0.1:{port}");
+            await insert.ExecuteNonQueryAsync().Within();
+        }
+
+        await cluster.Registry.RefreshAsync(CancellationToken.None).Within();
+        Assert.Contains(cluster.Registry.Live, w => w.Id == "dead");
+        var (_, key) = await cluster.CreateTenantAsync();
+
+        // A function whose placement ranks the dead worker first.
+        string? name = null;
+        for (var i = 0; i < 40 && name is null; i++)
+        {
+            var deployed = await cluster.DeployAsync(key, $"fn-{i}", MetadataCacheTests.Constant($"out{i}"));
+            if (RendezvousPlacement.Rank(deployed["sha256"]!.GetValue<string>(), cluster.Registry.Live)[0].Id == "dead")
+                name = $"fn-{i}";
+        }
+
+        Assert.NotNull(name);
+        var breakers = cluster.ControlPlane.Services.GetRequiredService<WorkerBreakers>();
+        Assert.False(breakers.IsOpen("dead"));
+
+        // Each call first meets the refused connection, then runs on w1: never a failure for the caller.
+        for (var i = 0; i < 3; i++)
+        {
+            var result = await cluster.InvokeAsync(key, name);
+            Assert.Equal((HttpStatusCode.OK, "w1"), (result.Status, result.Worker));
+        }
+
+        Assert.True(breakers.IsOpen("dead"));
+
+        // Open: the dead worker is not even dialled. Something listening there now would see no connection.
+        using var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+        var accepted = 0;
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    using var socket = await listener.AcceptSocketAsync(stop.Token);
+                    Interlocked.Increment(ref accepted);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < 10; i++)
+        {
+            var result = await cluster.InvokeAsync(key, name);
+            Assert.Equal((HttpStatusCode.OK, "w1"), (result.Status, result.Worker));
+        }
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"10 invocations took {watch.Elapsed}");
+        Assert.Equal(0, Volatile.Read(ref accepted));
+        await stop.CancelAsync();
+        await accepting.Within();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
