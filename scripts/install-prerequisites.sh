@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build, test and run Platform:
-# the WASI C toolchain for the guest functions and PostgreSQL for the tests and the dev mode.
+# the WASI C toolchain for the guest functions, PostgreSQL for the tests and the dev mode, and
+# Prometheus and docker-compose for the operations tests.
 # Idempotent; needs root (or sudo). The benchmarks also use Node.js (node:wasi), not installed here.
 set -euo pipefail
 
@@ -8,6 +9,8 @@ packages=(
     clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32   # C -> wasm32-wasi guests
     wabt                                                   # wat2wasm / wasm-objdump for inspecting guests
     postgresql                                             # real PostgreSQL for tests and `dev`
+    prometheus                                             # prometheus + promtool for the operations tests (no daemon is started)
+    docker-compose                                         # `docker-compose config` validates docker-compose.yml offline
 )
 
 missing=()
