@@ -85,6 +85,7 @@ internal sealed partial class InvocationRouter(
             Refused(caller, function, ex.Code, started);
             activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, ex.Code.WireName());
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            LogRefused(logger, invocationId, caller.TenantName, function.Name, function.Version, ex.Code.WireName(), ex.Message);
             throw;
         }
     }
@@ -210,4 +211,7 @@ internal sealed partial class InvocationRouter(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Invocation {InvocationId} of {Tenant}/{Function}@{Version} ended {Outcome} on {Worker} ({FuelConsumed} fuel)")]
     private static partial void LogInvoked(ILogger logger, string invocationId, string tenant, string function, int version, string outcome, string worker, long fuelConsumed);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Invocation {InvocationId} of {Tenant}/{Function}@{Version} refused {Outcome}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string invocationId, string tenant, string function, int version, string outcome, string reason);
 }

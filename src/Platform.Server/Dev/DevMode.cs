@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Platform.ControlPlane;
 using Platform.ControlPlane.Cluster;
 using Platform.Runtime;
+using Platform.Server.Telemetry;
 using Platform.Worker;
 
 namespace Platform.Server.Dev;
@@ -72,6 +73,9 @@ internal static class DevMode
                         "--Platform:WorkerUrl=http://127.0.0.1:0",
                         $"--Platform:WorkerId=dev-worker-{i}",
                         $"--Platform:CacheDir={Path.Combine(settings.DataDirectory, "workers", $"dev-worker-{i}")}",
+                        // The control-plane host's OpenTelemetry collects the in-process workers'
+                        // meters and spans too (listeners are process-wide): one /metrics, no duplicates.
+                        $"--{PlatformTelemetrySettings.EnabledKey}=false",
                     ],
                     builder => builder.Services.AddSingleton(shared));
                 apps.Add(worker);
@@ -80,7 +84,8 @@ internal static class DevMode
 
             await WaitForWorkersAsync(controlPlane, settings.Workers, stop.Token);
             var demo = await DemoAsync(listeners.RestUri, secrets.AdminKey, stop.Token);
-            var facts = new DevFacts(listeners.RestUri.ToString().TrimEnd('/'), listeners.GrpcUri.ToString().TrimEnd('/'), secrets.AdminKey, demo.ApiKey);
+            var restUrl = listeners.RestUri.ToString().TrimEnd('/');
+            var facts = new DevFacts(restUrl, listeners.GrpcUri.ToString().TrimEnd('/'), secrets.AdminKey, demo.ApiKey, restUrl + PlatformTelemetry.MetricsPath);
             var factsPath = Path.Combine(settings.DataDirectory, "dev.json");
             await File.WriteAllTextAsync(factsPath, JsonSerializer.Serialize(facts, DevFacts.JsonOptions), stop.Token);
             Print(facts, controlPlane, settings, postgres, demo, factsPath);
@@ -199,6 +204,7 @@ internal static class DevMode
             Platform is up (dev mode).
               REST       {facts.RestUrl}   (OpenAPI: {facts.RestUrl}/openapi/v1.json)
               gRPC       {facts.GrpcUrl}   (h2c, reflection on)
+              metrics    {facts.MetricsUrl}   (Prometheus; control plane and workers)
               workers    {string.Join(", ", workers.Select(w => $"{w.Id} {w.AdvertiseUrl}"))}
               database   {(postgres is null ? "ConnectionStrings:Platform" : $"private PostgreSQL on 127.0.0.1:{postgres.Port}, data in {Relative(Path.Combine(settings.DataDirectory, "postgres"))}{(postgres.Created ? " (new)" : " (reused)")}")}
               admin key  {facts.AdminKey}

@@ -1,0 +1,104 @@
+using Google.Protobuf;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Contracts.V1;
+using Platform.ControlPlane.Cluster;
+
+namespace Platform.Telemetry.Tests;
+
+/// <summary>Pushes, compiles, the artifact cache and the worker gauges, on the shared cluster.</summary>
+[Collection(TelemetryCollection.Name)]
+public sealed class ClusterMetricsTests(TelemetryEnvironment environment)
+{
+    private const string Pushes = "platform.pushes";
+    private const string Compile = "platform.module.compile.duration";
+    private const string Lookups = "platform.cache.lookups";
+    private const string InFlight = "platform.worker.invocations.in_flight";
+    private const string LiveWorkers = "platform.workers.live";
+
+    [Fact]
+    public async Task Upload_PushedToPlacedWorker_PushOkCompileMissThenMemoryHit()
+    {
+        var cluster = await environment.SharedClusterAsync();
+        var (_, key) = await cluster.CreateTenantAsync();
+        var before = cluster.Collector.CollectMetrics();
+
+        var version = await cluster.DeployAsync(key, "hello", Wat.Salted(Wat.Hello));
+        var sha256 = version["sha256"]!.GetValue<string>();
+        var placed = RendezvousPlacement.Rank(sha256, cluster.Registry.Live)[0].Id;
+        var pushed = await Eventually.WaitForAsync(
+            cluster.Collector.CollectMetrics,
+            m => m.Count(Pushes, ("result", "ok")) > before.Count(Pushes, ("result", "ok")),
+            "the upload's push");
+
+        Assert.Equal(1, pushed.Count(Pushes, ("result", "ok")) - before.Count(Pushes, ("result", "ok")));
+        Assert.Equal(before.Count(Pushes, ("result", "failed")), pushed.Count(Pushes, ("result", "failed")));
+        Assert.Equal(1, pushed.HistogramCount(Compile, ("worker", placed)) - before.HistogramCount(Compile, ("worker", placed)));
+        Assert.True(pushed.HistogramSum(Compile, ("worker", placed)) > before.HistogramSum(Compile, ("worker", placed)));
+        Assert.Equal("s", pushed.Instrument(Compile).Unit);
+        Assert.True(pushed.Count(Lookups, ("worker", placed), ("result", "miss")) > before.Count(Lookups, ("worker", placed), ("result", "miss")));
+
+        var (_, outcome, response) = await cluster.InvokeAsync(key, "hello");
+        response.Dispose();
+        Assert.Equal("OK", outcome);
+        Assert.Equal(placed, response.Headers.GetValues("Platform-Worker").Single());
+        var invoked = cluster.Collector.CollectMetrics();
+        Assert.Equal(1, invoked.Count(Lookups, ("worker", placed), ("result", "memory")) - pushed.Count(Lookups, ("worker", placed), ("result", "memory")));
+        Assert.Equal(pushed.Count(Lookups, ("worker", placed), ("result", "miss")), invoked.Count(Lookups, ("worker", placed), ("result", "miss")));
+        Assert.Equal(pushed.HistogramCount(Compile), invoked.HistogramCount(Compile));
+    }
+
+    [Fact]
+    public async Task Restart_WorkerWithArtifactsOnDisk_DiskLookups()
+    {
+        var cluster = await environment.SharedClusterAsync();
+        var id = "disk-" + Guid.NewGuid().ToString("N")[..6];
+        var worker = await cluster.StartWorkerAsync(id);
+        var wasm = Wasmtime.Module.ConvertText(Wat.Salted(Wat.Hello));
+        using (var channel = GrpcChannel.ForAddress(worker.Uri))
+        {
+            var client = worker.CreateClient(channel);
+            using var push = client.PushModule(deadline: TestTimeouts.Deadline());
+            var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(wasm));
+            await push.RequestStream.WriteAsync(new PushModuleRequest { Header = new PushModuleHeader { Sha256 = sha256, SizeBytes = wasm.Length } }).Within();
+            await push.RequestStream.WriteAsync(new PushModuleRequest { Chunk = ByteString.CopyFrom(wasm) }).Within();
+            await push.RequestStream.CompleteAsync().Within();
+            Assert.True((await push.ResponseAsync.Within()).Compiled);
+        }
+
+        // Compiled on the push (the new worker may also have fetched and compiled modules placement gives it).
+        var compiled = cluster.Collector.CollectMetrics();
+        Assert.True(compiled.HistogramCount(Compile, ("worker", id)) >= 1);
+        Assert.Equal(0, compiled.Count(Lookups, ("worker", id), ("result", "disk")));
+
+        await cluster.StopWorkerAsync(worker);
+        var restarted = await cluster.StartWorkerAsync(id);
+        try
+        {
+            // The restarted worker loads what is on disk (the pushed module at least) before it registers.
+            var metrics = cluster.Collector.CollectMetrics();
+            Assert.True(metrics.Count(Lookups, ("worker", id), ("result", "disk")) >= 1);
+        }
+        finally
+        {
+            await cluster.StopWorkerAsync(restarted);
+        }
+    }
+
+    [Fact]
+    public async Task Gauges_SharedCluster_LiveWorkersAndIdleInFlightPerWorker()
+    {
+        var cluster = await environment.SharedClusterAsync();
+        await cluster.Registry.RefreshAsync(CancellationToken.None).Within();
+
+        var metrics = cluster.Collector.CollectMetrics();
+        var live = Assert.Single(metrics.Points(LiveWorkers));
+        Assert.Equal(cluster.Workers.Count, live.GetGaugeLastValueLong());
+        Assert.Equal(2, cluster.Workers.Count);
+        foreach (var worker in cluster.Workers)
+        {
+            var inFlight = Assert.Single(metrics.Points(InFlight, ("worker", worker.Id)));
+            Assert.Equal(0, inFlight.GetGaugeLastValueLong());
+        }
+    }
+}
