@@ -70,6 +70,36 @@ public sealed class DistributionTests(EndToEndEnvironment environment)
         }
     }
 
+    [Fact]
+    public async Task Invoke_ModuleTheWorkerLacks_ConcurrentCallsShareOneFetchAndCompile()
+    {
+        await using var cluster = await TestCluster.StartAsync(environment.Postgres);
+        var (tenant, key) = await cluster.CreateTenantAsync();
+        var deployed = await cluster.DeployWatAsync(key, "lazy", Wat.Constant($"{tenant} lazy"));
+        var sha256 = deployed["sha256"]!.GetValue<string>();
+        var worker = cluster.Worker(cluster.Placement(sha256)[0]);
+        await Eventually.WaitForAsync(async () => (await worker.StatusAsync()).Modules.Contains(sha256), TimeSpan.FromSeconds(20), "the push");
+
+        // The worker loses the module (memory and disk); the next calls find it missing.
+        var evicted = await worker.Client.EvictAsync(new EvictRequest { Sha256 = sha256 }, deadline: TestTimeouts.Deadline()).ResponseAsync.Within();
+        Assert.True(evicted.Evicted);
+        var before = await worker.StatusAsync();
+        Assert.DoesNotContain(sha256, before.Modules);
+
+        // As many calls as it runs at once (one more would be shed as OVERLOADED and go to the next worker).
+        Assert.True(before.Capacity >= 2, $"capacity {before.Capacity}");
+        var calls = await Task.WhenAll(Enumerable.Range(0, before.Capacity).Select(_ => cluster.InvokeAsync(key, "lazy")));
+        foreach (var call in calls)
+        {
+            call.AssertOk($"{tenant} lazy", version: 1);
+            Assert.Equal(worker.Id, call.Worker);
+        }
+
+        var after = await worker.StatusAsync();
+        Assert.Contains(sha256, after.Modules);
+        Assert.Equal(before.Compiles + 1, after.Compiles);
+    }
+
     private static async Task<Dictionary<string, WorkerStatus>> StatusesAsync(TestCluster cluster)
     {
         var statuses = await Task.WhenAll(cluster.Workers.Select(w => w.StatusAsync()));

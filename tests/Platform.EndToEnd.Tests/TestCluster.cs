@@ -14,7 +14,9 @@ namespace Platform.EndToEnd.Tests;
 
 /// <summary>
 /// A control plane (fresh database) and workers, each a separate host on loopback, talking gRPC
-/// with the cluster token. Heartbeats every 200 ms and a 1 s TTL make liveness quick to observe.
+/// with the cluster token. Heartbeats every 200 ms and a 2 s TTL make liveness quick to observe
+/// (with a 1 s TTL a live worker once fell out of placement during a full run on this busy 2-core
+/// machine).
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -59,7 +61,7 @@ public sealed class TestCluster : IAsyncDisposable
         var all = new Dictionary<string, string?>
         {
             ["Platform:Cluster:HeartbeatInterval"] = "00:00:00.200",
-            ["Platform:Cluster:WorkerTtl"] = "00:00:01",
+            ["Platform:Cluster:WorkerTtl"] = "00:00:02",
             ["Platform:Cluster:ReplicationFactor"] = ReplicationFactor.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

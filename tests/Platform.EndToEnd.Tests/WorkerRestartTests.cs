@@ -26,8 +26,13 @@ public sealed class WorkerRestartTests(EndToEndEnvironment environment)
         Assert.Equal(id, (await cluster.InvokeAsync(key, "resident")).Worker);
         var cacheDir = cluster.Worker(id).CacheDir;
 
-        // Down: it leaves placement after the TTL; the other holder serves meanwhile.
+        // Down: until its TTL passes it is still ranked first, and the refused connection sends the
+        // call to the next worker; then it leaves placement and the other holder serves.
         await cluster.StopWorkerAsync(cluster.Worker(id));
+        Assert.Equal(id, cluster.Placement(sha1)[0]);
+        var failover = await cluster.InvokeAsync(key, "resident");
+        failover.AssertOk($"{tenant} resident");
+        Assert.Equal(placement[1], failover.Worker);
         await cluster.WaitUntilGoneAsync(id);
         var meanwhile = await cluster.InvokeAsync(key, "resident");
         meanwhile.AssertOk($"{tenant} resident");
