@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Platform.ControlPlane.Caching;
 
 namespace Platform.ControlPlane.Tests;
 
@@ -37,8 +39,13 @@ public sealed class MetadataCacheTests(PostgresFixture postgres)
             var body = JsonNode.Parse(await issued.Content.ReadAsStringAsync().Within())!;
             revokedKey = body["apiKey"]!.GetValue<string>();
             Assert.Equal("OK", (await cluster.InvokeAsync(revokedKey, "greet")).Code);
+            var cache = cluster.ControlPlane.Services.GetRequiredService<MetadataCache>();
+            var beforeRevoke = cache.Generation;
             using var revoke = await cluster.Admin.DeleteAsync($"/v1/tenants/{tenant}/keys/{body["id"]!.GetValue<string>()}").Within();
             Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+            // The revocation invalidated this replica at once; wait for its own NOTIFY too (it
+            // invalidates again, and every earlier change's NOTIFY came before it).
+            await Eventually(() => Task.FromResult(cache.Generation >= beforeRevoke + 2), "the revocation's NOTIFY");
         }
 
         // A key revocation drops the tenant's cached entries; they refill on the next use.
