@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Platform.Testing;
 using Xunit.Sdk;
 
 namespace Platform.Operations.Tests;
@@ -72,6 +73,9 @@ public sealed class LivePlatform : IAsyncLifetime
         Directory.CreateDirectory(_root, open);
         var devDir = Directory.CreateDirectory(Path.Combine(_root, "dev"), open).FullName;
         var prometheusDir = Directory.CreateDirectory(Path.Combine(_root, "prometheus")).FullName;
+
+        // The C guests (examples/build.sh, when build/guests lacks them) before anything runs.
+        _ = GuestModules.PathOf("membomb");
 
         var watch = Stopwatch.StartNew();
         _dev = DevPlatform.Start(devDir,
