@@ -1,19 +1,47 @@
 using Platform.Benchmarks;
+using Platform.Benchmarks.EndToEnd;
 using Platform.Benchmarks.Suites;
 using Platform.Testing;
 
-// Usage: dotnet run -c Release --project tests/Platform.Benchmarks [-- --quick] [--output FILE]
+// Usage: dotnet run -c Release --project tests/Platform.Benchmarks [-- [--quick] [--e2e | --all] [--output FILE]]
+//   (no switch)  the in-process suites (sandbox latency, artifact cache, CPU-bound, Node peer); the file is rewritten
+//   --e2e        only the end-to-end suite (servers as child processes, hey, gRPC); its section replaces the one in the file
+//   --all        both, one file
+if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
+
 var quick = args.Contains("--quick");
+var all = args.Contains("--all");
+var e2e = all || args.Contains("--e2e");
+var inProcess = all || !e2e;
 var outputIndex = Array.IndexOf(args, "--output");
 var output = outputIndex >= 0 && outputIndex + 1 < args.Length
     ? args[outputIndex + 1]
     : Path.Combine(GuestModules.RepositoryRoot, "tests", "Platform.Benchmarks", quick ? "results-quick.md" : "results.md");
 
 var report = new Report();
-var latency = InvocationLatency.Run(report, quick);
-CacheLoad.Run(report, quick);
-CpuBound.Run(report, quick);
-NodePeer.Run(report, quick, latency);
-report.Write(output, Machine.Describe());
+if (inProcess)
+{
+    var latency = InvocationLatency.Run(report, quick);
+    CacheLoad.Run(report, quick);
+    CpuBound.Run(report, quick);
+    NodePeer.Run(report, quick, latency);
+}
+
+if (e2e) await EndToEnd.RunAsync(report, quick);
+
+if (inProcess)
+{
+    report.Write(output, Machine.Describe());
+}
+else
+{
+    // Keep the in-process sections of the file; replace (or add) the end-to-end ones.
+    var existing = File.Exists(output) ? await File.ReadAllTextAsync(output) : Machine.Describe();
+    var cut = existing.IndexOf("\n## " + EndToEnd.HeadingPrefix, StringComparison.Ordinal);
+    var kept = cut >= 0 ? existing[..cut] : existing.TrimEnd('\n') + "\n";
+    await File.WriteAllTextAsync(output, kept + "\n" + Machine.Note() + report.Markdown);
+}
+
 Console.WriteLine();
 Console.WriteLine($"Results written to {Path.GetRelativePath(Environment.CurrentDirectory, output)}");
+return 0;

@@ -47,6 +47,8 @@ internal sealed class Report
                 baseline is null ? "" : (s.MedianUs / baseline.MedianUs).ToString("0.00", CultureInfo.InvariantCulture),
             ]));
 
+    public string Markdown => _markdown.ToString();
+
     public void Write(string path, string preamble) => File.WriteAllText(path, preamble + _markdown);
 
     public static string F(double value) => value.ToString(value >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture);

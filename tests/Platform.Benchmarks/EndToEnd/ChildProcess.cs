@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Platform.Benchmarks.EndToEnd;
+
+/// <summary>
+/// A server started by the benchmark: its output is drained (and kept, for the lines the suite
+/// parses), it is stopped with SIGTERM and, failing that, killed with its process tree. Every
+/// child still running when the benchmark exits (also on a crash or Ctrl-C) is killed.
+/// </summary>
+internal sealed class ChildProcess : IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<int, Process> Running = new();
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
+    private readonly Lock _gate = new();
+    private bool _disposed;
+
+    static ChildProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => KillAll();
+        Console.CancelKeyPress += (_, _) => KillAll();
+    }
+
+    private ChildProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+    }
+
+    public string Name { get; }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _disposed || _process.HasExited;
+
+    /// <summary>Every line the process wrote (stdout and stderr), in order of arrival.</summary>
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public static ChildProcess Start(string name, string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new ChildProcess(name, process);
+        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
+        if (!process.Start()) throw new InvalidOperationException($"could not start {name} ({file})");
+        Running[process.Id] = process;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits for a line matching <paramref name="match"/> (also one already written); fails when the process exits first.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            var existing = _lines.FirstOrDefault(match);
+            if (existing is not null) return existing;
+            _waiters.Add((match, found));
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        var exited = _process.WaitForExitAsync(cts.Token);
+        var first = await Task.WhenAny(found.Task, exited, Task.Delay(Timeout.Infinite, cts.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        if (first == found.Task) return await found.Task;
+        throw new InvalidOperationException(_process.HasExited
+            ? $"{Name} exited ({_process.ExitCode}) before it was ready:\n{Tail()}"
+            : $"{Name} was not ready within {timeout}:\n{Tail()}");
+    }
+
+    /// <summary>The last lines of output, for error messages.</summary>
+    public string Tail(int count = 40) => string.Join('\n', _lines.TakeLast(count));
+
+    /// <summary>SIGTERM, then waits for the exit; kills the tree when <paramref name="grace"/> passes. Returns how long the exit took.</summary>
+    public async Task<TimeSpan> StopAsync(TimeSpan grace)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (!_disposed && !_process.HasExited)
+        {
+            try
+            {
+                using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+                kill?.WaitForExit(5_000);
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // No kill(1): fall through to the hard kill.
+            }
+
+            using var cts = new CancellationTokenSource(grace);
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+            }
+        }
+
+        Running.TryRemove(_process.Id, out _);
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        try
+        {
+            await StopAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            Console.Error.WriteLine($"stopping {Name}: {ex.Message}");
+        }
+
+        _disposed = true;
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        lock (_gate)
+        {
+            _lines.Enqueue(line);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (!_waiters[i].Match(line)) continue;
+                _waiters[i].Found.TrySetResult(line);
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    private static void KillAll()
+    {
+        foreach (var process in Running.Values)
+        {
+            try
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }
+    }
+}
