@@ -54,11 +54,13 @@ public sealed class DevModeTests : IDisposable
             await StopAsync(dev);
         }
 
-        File.Delete(Path.Combine(_dataDir, "dev.json"));
-
         // Second run on the same data: same secrets, same tenant and function (hello is redeployed as version 2).
+        Assert.True(File.Exists(Path.Combine(_dataDir, "dev.json")));
         await using (var dev = DevProcess.Start(_dataDir, Arguments))
         {
+            // The first run's facts (dead ports) are gone before this run starts PostgreSQL, seconds before it is up.
+            await dev.WaitForOutputAsync("Starting PostgreSQL", TimeSpan.FromSeconds(30));
+            Assert.False(File.Exists(dev.FactsPath), "dev.json of the previous run is still there while dev starts");
             var second = await dev.WaitForFactsAsync(TimeSpan.FromSeconds(90));
             AssertBoundUrls(second, dev.Output);
             Assert.Contains("(reused)", dev.Output, StringComparison.Ordinal);

@@ -85,10 +85,28 @@ public sealed class DevProcess : IAsyncDisposable
         return dev;
     }
 
-    /// <summary>Waits until dev.json is written (the platform is up and the demo ran); fails early if the process exits.</summary>
+    /// <summary>Waits until <paramref name="text"/> appears in the output; fails early if the process exits.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"dev exited with {_process.ExitCode} before printing '{text}':\n{Output}");
+            if (watch.Elapsed > timeout)
+                throw new TimeoutException($"dev did not print '{text}' within {timeout}:\n{Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the platform is up (the banner, printed after dev.json is written whole) and
+    /// reads dev.json; fails early if the process exits.
+    /// </summary>
     public async Task<DevFacts> WaitForFactsAsync(TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
+        await WaitForOutputAsync("Press Ctrl-C to stop.", timeout);
         while (true)
         {
             if (File.Exists(FactsPath))

@@ -39,6 +39,9 @@ internal static class DevMode
         });
 
         Directory.CreateDirectory(settings.DataDirectory);
+        // An earlier run's facts name its ports and demo key: a script waiting for dev.json must not read them as this run's.
+        var factsPath = Path.Combine(settings.DataDirectory, "dev.json");
+        File.Delete(factsPath);
         var secrets = DevSecrets.LoadOrCreate(settings.DataDirectory);
         var configured = new ConfigurationBuilder().AddCommandLine(settings.HostArguments).AddEnvironmentVariables().Build();
         var connectionString = configured.GetConnectionString("Platform");
@@ -86,8 +89,9 @@ internal static class DevMode
             var demo = await DemoAsync(listeners.RestUri, secrets.AdminKey, stop.Token);
             var restUrl = listeners.RestUri.ToString().TrimEnd('/');
             var facts = new DevFacts(restUrl, listeners.GrpcUri.ToString().TrimEnd('/'), secrets.AdminKey, demo.ApiKey, restUrl + PlatformTelemetry.MetricsPath);
-            var factsPath = Path.Combine(settings.DataDirectory, "dev.json");
-            await File.WriteAllTextAsync(factsPath, JsonSerializer.Serialize(facts, DevFacts.JsonOptions), stop.Token);
+            // Written whole or not at all: its appearance is the signal that the platform is up.
+            await File.WriteAllTextAsync(factsPath + ".tmp", JsonSerializer.Serialize(facts, DevFacts.JsonOptions), stop.Token);
+            File.Move(factsPath + ".tmp", factsPath, overwrite: true);
             Print(facts, controlPlane, settings, postgres, demo, factsPath);
 
             await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
