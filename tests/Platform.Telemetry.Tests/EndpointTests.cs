@@ -21,9 +21,13 @@ public sealed class EndpointTests(TelemetryEnvironment environment)
         var cluster = await environment.SharedClusterAsync();
         var (tenant, key) = await cluster.CreateTenantAsync();
         await cluster.DeployAsync(key, "hello", Wat.Salted(Wat.Hello));
+        await cluster.DeployAsync(key, "fuel", Wat.Salted(Wat.Spin), """{"fuel": 100000}""");
         var (_, outcome, response) = await cluster.InvokeAsync(key, "hello");
         response.Dispose();
         Assert.Equal("OK", outcome);
+        var (_, fuelOutcome, fuelResponse) = await cluster.InvokeAsync(key, "fuel");
+        fuelResponse.Dispose();
+        Assert.Equal("OUT_OF_FUEL", fuelOutcome);
 
         using var client = cluster.Client(null);
         using var scrape = await client.GetAsync("/metrics").Within();
@@ -35,6 +39,7 @@ public sealed class EndpointTests(TelemetryEnvironment environment)
         Assert.Matches($$"""(?m)^platform_invocations_total\{[^}]*function="hello",outcome="ok",tenant="{{tenant}}"\} 1$""", text);
         Assert.Matches($$"""(?m)^platform_invocation_duration_seconds_bucket\{[^}]*tenant="{{tenant}}",le="\+Inf"\} 1$""", text);
         Assert.Matches($$"""(?m)^platform_invocation_fuel_count\{[^}]*tenant="{{tenant}}"\} 1$""", text);
+        Assert.Matches($$"""(?m)^platform_rejections_total\{[^}]*reason="out_of_fuel",tenant="{{tenant}}"\} 1$""", text);
         Assert.Matches("""(?m)^platform_workers_live\{[^}]*\} 2$""", text);
         Assert.Matches("""(?m)^platform_pushes_total\{[^}]*result="ok"\} \d+$""", text);
         Assert.Matches("""(?m)^target_info\{[^}]*service_name="platform-control-plane"[^}]*\} 1$""", text);
