@@ -3,6 +3,7 @@ using Platform.Cli.Functions;
 using Platform.Cli.Invoke;
 using Platform.Cli.Run;
 using Platform.Cli.Tenants;
+using Platform.Cli.Usage;
 using Platform.Cli.Workers;
 
 namespace Platform.Cli;
@@ -24,6 +25,7 @@ internal static class PlatformCtl
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(QuotasCommand.Create());
         root.Subcommands.Add(WorkersCommand.Create());
+        root.Subcommands.Add(UsageCommand.Create());
         return root;
     }
 

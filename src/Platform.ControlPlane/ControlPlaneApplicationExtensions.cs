@@ -7,6 +7,7 @@ using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.Tenants;
+using Platform.ControlPlane.Usage;
 
 namespace Platform.ControlPlane;
 
@@ -30,6 +31,7 @@ public static class ControlPlaneApplicationExtensions
         TenantRest.Map(v1);
         FunctionRest.Map(v1);
         app.MapCluster(v1, grpc);
+        UsageRest.Map(v1);
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false })
             .WithMetadata(rest).ExcludeFromDescription();

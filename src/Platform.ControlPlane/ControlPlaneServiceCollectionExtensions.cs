@@ -16,6 +16,7 @@ using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.Keys;
 using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Tenants;
+using Platform.ControlPlane.Usage;
 using Platform.Runtime;
 using Polly;
 using Polly.Retry;
@@ -67,6 +68,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>()));
         services.AddSingleton<ModuleCheck>();
         services.AddCluster(configuration);
+        services.AddUsage(configuration);
 
         services.AddGrpc(o => o.Interceptors.Add<GrpcErrorInterceptor>());
         services.AddGrpcReflection();

@@ -13,6 +13,7 @@ using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Telemetry;
 using Platform.ControlPlane.Tenants;
+using Platform.ControlPlane.Usage;
 using Platform.Runtime;
 using Polly.CircuitBreaker;
 using V1 = Platform.Contracts.V1;
@@ -36,6 +37,7 @@ internal sealed partial class InvocationRouter(
     IOptions<ClusterOptions> options,
     TimeProvider time,
     ControlPlaneMetrics metrics,
+    UsageAggregator usage,
     ILogger<InvocationRouter> logger)
 {
     public const int MaxLogBytes = 64 * 1024;
@@ -73,6 +75,7 @@ internal sealed partial class InvocationRouter(
             using var admitted = tenantLimits.Acquire(caller.TenantId, quotas);
             var reply = await RouteAsync(caller, function, quotas, input, invocationId, cancellationToken);
             metrics.Ran(caller.TenantName, function.Name, reply, Stopwatch.GetElapsedTime(started));
+            usage.Record(caller.TenantId, function.Name, reply.Outcome, reply.FuelConsumed, reply.DurationUs);
             activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, reply.Outcome);
             activity?.SetTag(RuntimeTelemetry.Attributes.WorkerId, reply.Worker);
             activity?.SetTag(RuntimeTelemetry.Attributes.FuelConsumed, reply.FuelConsumed);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Invocation;
+using Platform.ControlPlane.Usage;
 
 namespace Platform.ControlPlane.Telemetry;
 
@@ -18,6 +19,7 @@ namespace Platform.ControlPlane.Telemetry;
 /// <item><term><c>platform.rejections</c></term><description>counter {tenant, reason}: limit hits and platform refusals</description></item>
 /// <item><term><c>platform.workers.live</c></term><description>gauge: workers in the live set</description></item>
 /// <item><term><c>platform.pushes</c></term><description>counter {result = ok|failed}: module pushes to one worker</description></item>
+/// <item><term><c>platform.usage.flush.lag</c></term><description>gauge, s: time since usage was last written to PostgreSQL</description></item>
 /// </list>
 /// </summary>
 internal sealed class ControlPlaneMetrics
@@ -28,6 +30,7 @@ internal sealed class ControlPlaneMetrics
     public const string RejectionsName = "platform.rejections";
     public const string LiveWorkersName = "platform.workers.live";
     public const string PushesName = "platform.pushes";
+    public const string UsageFlushLagName = "platform.usage.flush.lag";
 
     private static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
     private static readonly long[] FuelBuckets = [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000];
@@ -39,7 +42,7 @@ internal sealed class ControlPlaneMetrics
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _pushes;
 
-    public ControlPlaneMetrics(IMeterFactory meterFactory, ILiveWorkers workers, IOptions<ControlPlaneOptions> options)
+    public ControlPlaneMetrics(IMeterFactory meterFactory, ILiveWorkers workers, IOptions<ControlPlaneOptions> options, UsageAggregator usage)
     {
         _includeFunction = options.Value.Telemetry.IncludeFunctionLabel;
         var meter = meterFactory.Create(ControlPlaneTelemetry.MeterName);
@@ -57,6 +60,7 @@ internal sealed class ControlPlaneMetrics
         _rejections = meter.CreateCounter<long>(RejectionsName, unit: "{invocation}", description: "Invocations stopped by a limit or refused by the platform, by tenant and reason");
         _pushes = meter.CreateCounter<long>(PushesName, unit: "{push}", description: "Module pushes to one worker, by result");
         meter.CreateObservableGauge(LiveWorkersName, () => workers.Live.Count, unit: "{worker}", description: "Workers whose heartbeat is within the TTL");
+        meter.CreateObservableGauge(UsageFlushLagName, () => usage.FlushLag.TotalSeconds, unit: "s", description: "Seconds since usage was last flushed to PostgreSQL (since start before the first flush)");
     }
 
     /// <summary>The outcome label of a platform refusal, or null when the error is not an invocation's decision (not found, auth, bad input).</summary>

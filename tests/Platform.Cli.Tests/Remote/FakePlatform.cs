@@ -107,6 +107,7 @@ internal sealed class FakePlatform : IAsyncDisposable
         MapFunctions(app);
         MapInvoke(app);
         MapTenants(app);
+        MapUsage(app);
         app.MapGet("/v1/workers", () => Results.Json(new
         {
             workers = new object[]
@@ -354,5 +355,30 @@ internal sealed class FakePlatform : IAsyncDisposable
             },
         }, Json));
         app.MapDelete("/v1/tenants/{tenant}/keys/{id}", () => Results.NoContent());
+    }
+
+    /// <summary>The usage document of UsageRest; <c>from=bad</c> is refused like the control plane refuses it.</summary>
+    private static void MapUsage(WebApplication app)
+    {
+        static Task UsageAsync(HttpContext http, string tenant)
+        {
+            var from = http.Request.Query["from"].ToString();
+            if (from == "bad") return ProblemAsync(http, 400, "INVALID_ARGUMENT", "from must be one ISO-8601 time such as 2025-01-31T12:00:00Z", "from");
+            return http.Response.WriteAsJsonAsync(new
+            {
+                tenant,
+                from = from.Length > 0 ? from : "2025-01-01T00:00:00+00:00",
+                to = http.Request.Query["to"].ToString() is { Length: > 0 } to ? to : "2025-01-02T00:00:00+00:00",
+                totals = new { invocations = 12L, failures = 3L, fuelConsumed = 456789L, durationMs = 35.5, outcomes = new Dictionary<string, long> { ["OK"] = 9, ["OUT_OF_FUEL"] = 2, ["TRAP"] = 1 } },
+                functions = new object[]
+                {
+                    new { name = "hello", invocations = 9L, failures = 0L, fuelConsumed = 6789L, durationMs = 4.25, outcomes = new Dictionary<string, long> { ["OK"] = 9 } },
+                    new { name = "resize", invocations = 3L, failures = 3L, fuelConsumed = 450000L, durationMs = 31.25, outcomes = new Dictionary<string, long> { ["OUT_OF_FUEL"] = 2, ["TRAP"] = 1 } },
+                },
+            }, Json);
+        }
+
+        app.MapGet("/v1/usage", (HttpContext http) => UsageAsync(http, "acme"));
+        app.MapGet("/v1/tenants/{tenant}/usage", (string tenant, HttpContext http) => UsageAsync(http, tenant));
     }
 }
