@@ -34,6 +34,7 @@ public sealed class DashboardFileTests(ITestOutputHelper output)
         var tenant = Dashboards.Load(files.Single(f => f.EndsWith("platform-tenant.json", StringComparison.Ordinal)));
         var tenantVariable = tenant["templating"]!["list"]!.AsArray().Single(v => v!["name"]!.GetValue<string>() == "tenant")!;
         Assert.Equal("label_values(platform_invocations_total, tenant)", tenantVariable["definition"]!.GetValue<string>());
+        Assert.Equal("label_values(platform_invocations_total, tenant)", tenantVariable["query"]!.GetValue<string>());
         Assert.All(Dashboards.Panels(tenant).Where(p => p["type"]!.GetValue<string>() != "row").SelectMany(p => p["targets"]!.AsArray()),
             t => Assert.Contains("tenant=\"$tenant\"", t!["expr"]!.GetValue<string>(), StringComparison.Ordinal));
     }

@@ -161,17 +161,29 @@ public sealed class LivePlatformTests(LivePlatform live, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task TemplateVariables_TenantAndFunction_ResolveLikeGrafana()
+    public async Task TemplateVariables_EveryQueryVariable_ResolvesLikeGrafana()
     {
         live.EnsureUp();
-        // label_values(platform_invocations_total, tenant) is /api/v1/label/tenant/values?match[]=... in Grafana.
-        var tenants = (await live.Prometheus.GetAsync("/api/v1/label/tenant/values?match[]=platform_invocations_total"))["data"]!.AsArray().Select(v => v!.GetValue<string>()).ToList();
-        output.WriteLine($"tenant values: {string.Join(", ", tenants)}");
-        Assert.Contains(Traffic.Tenant, tenants);
-        var selector = Uri.EscapeDataString($"platform_invocations_total{{tenant=\"{Traffic.Tenant}\"}}");
-        var functions = (await live.Prometheus.GetAsync($"/api/v1/label/function/values?match[]={selector}"))["data"]!.AsArray().Select(v => v!.GetValue<string>()).ToList();
-        output.WriteLine($"function values for {Traffic.Tenant}: {string.Join(", ", functions)}");
-        Assert.Empty(Traffic.Functions.Keys.Append("hello").Except(functions));
+        // Grafana resolves label_values(SELECTOR, LABEL) with /api/v1/label/LABEL/values?match[]=SELECTOR,
+        // after substituting the variables it depends on.
+        var resolved = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var file in Dashboards.Files())
+        {
+            foreach (var variable in Dashboards.Load(file)["templating"]!["list"]!.AsArray().Where(v => v!["type"]!.GetValue<string>() == "query"))
+            {
+                var name = variable!["name"]!.GetValue<string>();
+                var query = Dashboards.Substitute(variable["query"]!.GetValue<string>());
+                var match = Regex.Match(query, @"^label_values\((?<selector>.+),\s*(?<label>\w+)\)$");
+                Assert.True(match.Success, $"{name}: {query} is not label_values(selector, label)");
+                var values = (await live.Prometheus.GetAsync($"/api/v1/label/{match.Groups["label"].Value}/values?match[]={Uri.EscapeDataString(match.Groups["selector"].Value)}"))["data"]!
+                    .AsArray().Select(v => v!.GetValue<string>()).ToList();
+                output.WriteLine($"{Path.GetFileName(file)} ${name}: {query} -> {string.Join(", ", values)}");
+                resolved[name] = values;
+            }
+        }
+
+        Assert.Contains(Traffic.Tenant, resolved["tenant"]);
+        Assert.Empty(Traffic.Functions.Keys.Append("hello").Except(resolved["function"]));
     }
 
     [Fact]
