@@ -68,6 +68,8 @@ internal sealed class InvokeCluster : IAsyncDisposable
             $"--Platform:ControlPlaneUrl={ControlPlane.GrpcUri}",
             "--Platform:WorkerUrl=http://127.0.0.1:0",
             "--Platform:WorkerId=w1",
+            // No metrics listener: its default port (8091) may be taken by anything else on the machine.
+            "--Platform:MetricsUrl=none",
             $"--Platform:CacheDir={_cacheDir}",
             "--Platform:MaxConcurrentInvocations=16",
             "--Platform:HeartbeatInterval=00:00:00.200",

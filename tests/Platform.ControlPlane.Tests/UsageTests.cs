@@ -115,6 +115,11 @@ public sealed class UsageTests(PostgresFixture postgres)
         // Flushes keep happening: the lag gauge stays around the flush interval.
         var lag = ObserveFlushLag(cluster.ControlPlane);
         Assert.True(lag is >= 0 and < 5, $"platform.usage.flush.lag = {lag}");
+        using var scraper = cluster.ControlPlane.CreateClient();
+        using var scrape = await scraper.GetAsync("/metrics").Within();
+        var metrics = await scrape.Content.ReadAsStringAsync().Within();
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        Assert.Matches("""(?m)^platform_usage_flush_lag_seconds(\{[^}]*\})? [0-9.eE+-]+$""", metrics);
     }
 
     [Fact]
