@@ -45,6 +45,11 @@ public static class ControlPlaneServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.ConnectionString)
+            {
+                // Npgsql's metrics label the pool with its name, which defaults to the connection
+                // string: password included.
+                Name = "platform",
+            }
             // Commands are traced only inside a request's trace: background work (registry
             // refreshes, heartbeats) would otherwise start a trace per statement.
             .ConfigureTracing(tracing => tracing

@@ -14,12 +14,12 @@ public sealed class PoolingTests
         using var sandbox = new TestSandbox(options);
         var spin = sandbox.Compile(Wat.Spin);
         var hello = sandbox.Compile(Wat.Hello);
-        var slow = InvocationLimits.Default with { Fuel = long.MaxValue / 2, TimeoutMs = 3_000 };
+        var slow = InvocationLimits.Default with { Fuel = long.MaxValue / 2, TimeoutMs = 8_000 };
         var busy = Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(() => sandbox.Run(spin, limits: slow), TaskCreationOptions.LongRunning)).ToArray();
 
         // Both slots are taken once the spinning invocations have instantiated; poll until then.
         SandboxOverloadedException? refused = null;
-        var deadline = DateTime.UtcNow.AddSeconds(2);
+        var deadline = DateTime.UtcNow.AddSeconds(6);
         while (refused is null && DateTime.UtcNow < deadline)
         {
             try
@@ -35,7 +35,7 @@ public sealed class PoolingTests
 
         Assert.NotNull(refused);
         Assert.Contains("slot", refused.Message);
-        Assert.All(await Task.WhenAll(busy).WaitAsync(TimeSpan.FromSeconds(10)), r => Assert.Equal(Outcome.Timeout, r.Outcome));
+        Assert.All(await Task.WhenAll(busy).WaitAsync(TimeSpan.FromSeconds(30)), r => Assert.Equal(Outcome.Timeout, r.Outcome));
         Assert.Equal(Outcome.Ok, sandbox.Run(Wat.Hello).Outcome);
         Directory.Delete(options.CacheDir, recursive: true);
     }
