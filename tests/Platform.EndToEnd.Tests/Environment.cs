@@ -24,7 +24,8 @@ public sealed class EndToEndEnvironment : IAsyncLifetime
     /// </summary>
     public async Task<TestCluster> SharedClusterAsync()
     {
-        await _gate.WaitAsync(TestTimeouts.Default);
+        if (!await _gate.WaitAsync(TimeSpan.FromSeconds(90)))
+            throw new TimeoutException("the shared cluster did not start within 90 s");
         try
         {
             return _shared ??= await TestCluster.StartAsync(Postgres);
