@@ -12,6 +12,9 @@ namespace Platform.ControlPlane.Cluster;
 /// <summary>Wiring of the worker registry, placement, pushes and the invoke path.</summary>
 internal static class ClusterRegistration
 {
+    /// <summary>The largest gRPC invoke request the control plane reads (workers take 16 MiB by default).</summary>
+    public const int MaxGrpcInputBytes = 64 << 20;
+
     public static IServiceCollection AddCluster(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ClusterOptions>()
@@ -31,6 +34,9 @@ internal static class ClusterRegistration
         services.AddSingleton<InvocationRouter>();
         services.AddSingleton<ClusterTokenInterceptor>();
         services.AddGrpc().AddServiceOptions<ClusterGrpcService>(o => o.Interceptors.Add<ClusterTokenInterceptor>());
+        // An invocation's input rides in one message: allow what a tenant's maxInputBytes may
+        // reasonably be (gRPC's default is 4 MiB); the quota itself is checked after authentication.
+        services.AddGrpc().AddServiceOptions<InvocationGrpcService>(o => o.MaxReceiveMessageSize = MaxGrpcInputBytes);
         return services;
     }
 
@@ -39,7 +45,7 @@ internal static class ClusterRegistration
         WorkerRest.Map(v1);
         InvocationRest.Map(v1);
         app.MapGrpcService<ClusterGrpcService>().WithMetadata(grpc);
-        app.MapGrpcService<InvocationGrpcService>().WithMetadata(grpc);
+        app.MapGrpcService<InvocationGrpcService>().WithMetadata(grpc, new RequestSizeLimit(MaxGrpcInputBytes + (64L << 10)));
     }
 
     private sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
@@ -49,5 +55,11 @@ internal static class ClusterRegistration
             var failures = options.Validate().ToList();
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
+    }
+
+    /// <summary>Lifts Kestrel's global body limit (1 MiB) for the gRPC invoke endpoint only.</summary>
+    private sealed class RequestSizeLimit(long limit) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
+    {
+        public long? MaxRequestBodySize => limit;
     }
 }

@@ -94,7 +94,7 @@ internal static class InvocationRest
         response.StatusCode = OutcomeStatus.Http(reply.Outcome);
         response.ContentType = ProblemWriter.ContentType;
         var problem = new InvocationProblem(
-            $"https://platform.dev/problems/{reply.Outcome.ToLowerInvariant().Replace('_', '-')}",
+            $"urn:platform:error:{reply.Outcome.ToLowerInvariant().Replace('_', '-')}",
             reply.Outcome,
             response.StatusCode,
             reply.Message ?? reply.Outcome,

@@ -263,7 +263,7 @@ internal sealed class FakePlatform : IAsyncDisposable
                 http.Response.ContentType = "application/problem+json";
                 await http.Response.WriteAsync(JsonSerializer.Serialize(new
                 {
-                    type = $"https://platform.dev/problems/{name}",
+                    type = $"urn:platform:error:{name}",
                     title = code,
                     status = http.Response.StatusCode,
                     detail = code == "OUT_OF_FUEL" ? "the function ran out of fuel (limit 1000)" : code == "EXIT_NONZERO" ? "the function exited with 7" : $"the function ended with {code}",
