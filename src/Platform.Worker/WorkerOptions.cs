@@ -48,8 +48,8 @@ public sealed class WorkerOptions
     /// <summary>The largest module a push or fetch may carry. Default 64 MiB.</summary>
     public long MaxModuleBytes { get; set; } = 64L << 20;
 
-    /// <summary>The largest gRPC message the worker accepts (an invocation's input rides in one). Default 16 MiB.</summary>
-    public int MaxReceiveMessageBytes { get; set; } = 16 << 20;
+    /// <summary>The largest gRPC message the worker accepts (an invocation's input rides in one). Default 65 MiB: the largest input a quota allows (64 MiB) plus the envelope.</summary>
+    public int MaxReceiveMessageBytes { get; set; } = 65 << 20;
 
     /// <summary>Deadline of each call to the control plane (register, heartbeat); a fetch gets <see cref="FetchTimeout"/>. Default 10 s.</summary>
     public TimeSpan ControlPlaneCallTimeout { get; set; } = TimeSpan.FromSeconds(10);

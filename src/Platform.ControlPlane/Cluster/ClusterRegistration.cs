@@ -12,8 +12,8 @@ namespace Platform.ControlPlane.Cluster;
 /// <summary>Wiring of the worker registry, placement, pushes and the invoke path.</summary>
 internal static class ClusterRegistration
 {
-    /// <summary>The largest gRPC invoke request the control plane reads (workers take 16 MiB by default).</summary>
-    public const int MaxGrpcInputBytes = 64 << 20;
+    /// <summary>The largest gRPC invoke request the control plane reads: the largest allowed input plus room for the envelope.</summary>
+    public const int MaxGrpcInputBytes = (int)Quotas.QuotaRules.MaxPayloadBytesBound + (1 << 20);
 
     public static IServiceCollection AddCluster(this IServiceCollection services, IConfiguration configuration)
     {

@@ -32,8 +32,8 @@ internal sealed class WorkerClients(IOptions<ClusterOptions> options) : IDisposa
                 KeepAlivePingDelay = TimeSpan.FromSeconds(20),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
             },
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
-            MaxSendMessageSize = 64 * 1024 * 1024,
+            MaxReceiveMessageSize = ClusterRegistration.MaxGrpcInputBytes,
+            MaxSendMessageSize = ClusterRegistration.MaxGrpcInputBytes,
         });
         var token = options.Value.ClusterToken!;
         var invoker = channel.Intercept(metadata =>

@@ -16,7 +16,8 @@ internal static class QuotaRules
 
     public const int MaxFunctionsBound = 1_000_000;
 
-    public const long MaxPayloadBytesBound = 1L << 30;
+    /// <summary>An invocation's input and output each ride in one gRPC message to and from a worker.</summary>
+    public const long MaxPayloadBytesBound = 64L << 20;
 
     public static IEnumerable<(string Field, string Message)> Check(QuotaSet q)
     {
