@@ -721,6 +721,12 @@ internal static partial class EndToEnd
             rows.Add(["REST throughput at concurrency 32", "≥ 1/6 of the floor (≈ 5,000/s)",
                 $"{okRate:0} successful invocations/s ({rest.Rps:0} responses/s, {rest.NotOk} non-200) vs floor {floor.Rps:0}/s: 1/{floor.Rps / Math.Max(1, okRate):0.0} of the floor",
                 Met(okRate >= floor.Rps / 6 && rest.NotOk == 0)]);
+            if (f.HeyRestC32MoreSlots is { } more)
+            {
+                rows.Add(["  same, workers configured with 32 sandbox slots", "≥ 1/6 of the floor",
+                    $"{more.OkPerSecond:0} successful invocations/s ({more.NotOk} non-200): 1/{floor.Rps / Math.Max(1, more.OkPerSecond):0.0} of the floor",
+                    Met(more.OkPerSecond >= floor.Rps / 6 && more.NotOk == 0)]);
+            }
         }
 
         if (f.ColdMs.Count > 0)
@@ -747,7 +753,7 @@ internal static partial class EndToEnd
                 ["1 PostgreSQL round trip (API-key lookup)", Report.F(pg), Share(pg, rest), "PostgreSQL row"],
                 ["control plane → worker gRPC hop + worker + sandbox", Report.F(f.WorkerDirect.MedianUs), Share(f.WorkerDirect.MedianUs, rest), "worker Invoke direct row"],
                 ["  of which the sandbox itself", Report.F(f.Sandbox.MedianUs), Share(f.Sandbox.MedianUs, rest), "in-process row"],
-                ["rest of the control plane (routing, filters, limits, telemetry, protobuf, scheduling)", Report.F(remainder), Share(remainder, rest), "REST − the rows above"],
+                ["the rest: control-plane work (routing, filters, limits, telemetry, protobuf) and the wake-ups of the extra hops", Report.F(remainder), Share(remainder, rest), "REST − the rows above"],
                 ["REST invoke", Report.F(rest), "100 %", ""],
                 ["gRPC invoke (for comparison)", Report.F(f.Grpc.MedianUs), Share(f.Grpc.MedianUs, rest), ""],
             ]);
@@ -775,7 +781,8 @@ internal static partial class EndToEnd
         Row("PostgreSQL (topology B), per response", f.CpuB, "REST invoke, hey -c 32", Postgres);
         report.Paragraph("CPU cost per request (µs of CPU, from /proc, during the hey runs). This is what bounds throughput on two cores: "
             + "5,000 invocations/s leave 400 µs of CPU per invocation for everything on the machine, the load generator included. "
-            + "CPU time is far less sensitive than latency to the other load on the shared machine.");
+            + "CPU time is far less sensitive than latency to the other load on the shared machine. At concurrency 1 a request also pays for the "
+            + "spinning of the threads that wait for the next one, so the per-request figure is higher than under load.");
         report.Table(["process", "run", "µs CPU per request"], rows);
     }
 
