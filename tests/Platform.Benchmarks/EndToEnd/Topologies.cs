@@ -123,6 +123,7 @@ internal sealed class DevPlatform : IAsyncDisposable
         {
             await process.DisposeAsync();
             ServerBinary.StopPostgres(Path.Combine(data, "postgres", "data"));
+            TryDelete(root);
             throw;
         }
     }
@@ -132,13 +133,18 @@ internal sealed class DevPlatform : IAsyncDisposable
         await Process.DisposeAsync(); // SIGTERM: dev stops its hosts, then PostgreSQL
         ServerBinary.StopPostgres(PostgresDataDirectory);
         NpgsqlConnection.ClearAllPools();
+        TryDelete(_root);
+    }
+
+    private static void TryDelete(string root)
+    {
         try
         {
-            Directory.Delete(_root, recursive: true);
+            Directory.Delete(root, recursive: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"could not delete {_root}: {ex.Message}");
+            Console.Error.WriteLine($"could not delete {root}: {ex.Message}");
         }
     }
 }
