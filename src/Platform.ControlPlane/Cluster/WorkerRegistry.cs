@@ -13,6 +13,10 @@ internal sealed class WorkerRegistry(Db db, TimeProvider time, IOptions<ClusterO
 {
     private volatile IReadOnlyList<WorkerInfo> _live = [];
 
+    // Heartbeats this replica received, even those it could not record: after a database outage
+    // the rows' last_heartbeat is stale, and the workers must not leave placement for that.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _heardFrom = new(StringComparer.Ordinal);
+
     /// <summary>Workers whose heartbeat is within the TTL, as of the last refresh.</summary>
     public IReadOnlyList<WorkerInfo> Live => _live;
 
@@ -37,6 +41,7 @@ internal sealed class WorkerRegistry(Db db, TimeProvider time, IOptions<ClusterO
     public async Task<bool> HeartbeatAsync(string id, int inFlight, int moduleCount, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        _heardFrom[id] = now;
         var updated = await db.RunAsync(
             (connection, token) => connection.ExecuteAsync(Db.Command(
                 "UPDATE workers SET last_heartbeat = @now, in_flight = @inFlight, module_count = @moduleCount WHERE id = @id",
@@ -57,7 +62,11 @@ internal sealed class WorkerRegistry(Db db, TimeProvider time, IOptions<ClusterO
         return rows.Select(row => row.ToInfo()).ToList();
     }
 
-    public bool IsLive(WorkerInfo worker) => worker.LastHeartbeat >= time.GetUtcNow() - options.Value.WorkerTtl;
+    public bool IsLive(WorkerInfo worker)
+    {
+        var lastHeard = _heardFrom.TryGetValue(worker.Id, out var heard) && heard > worker.LastHeartbeat ? heard : worker.LastHeartbeat;
+        return lastHeard >= time.GetUtcNow() - options.Value.WorkerTtl;
+    }
 
     /// <summary>Reloads the live set; on a database failure the previous set stays.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
