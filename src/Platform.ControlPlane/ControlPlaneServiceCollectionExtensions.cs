@@ -20,6 +20,7 @@ using Platform.ControlPlane.Usage;
 using Platform.Runtime;
 using Polly;
 using Polly.Retry;
+using Platform.Hosting;
 
 namespace Platform.ControlPlane;
 
@@ -102,28 +103,16 @@ public static class ControlPlaneServiceCollectionExtensions
         listeners.GrpcListen = Listen(kestrel, grpc, HttpProtocols.Http2, ControlPlaneListeners.Grpc);
     }
 
-    private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, HttpProtocols protocols, string tag)
-    {
-        ListenOptions? captured = null;
-        void Configure(ListenOptions listen)
+    private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, HttpProtocols protocols, string tag) =>
+        address.Bind(kestrel, listen =>
         {
-            captured = listen;
             listen.Protocols = protocols;
             listen.Use(next => connection =>
             {
                 connection.Items[ControlPlaneListeners.ConnectionItemKey] = tag;
                 return next(connection);
             });
-        }
-
-        if (address.IsLocalhost)
-            kestrel.ListenLocalhost(address.Port, Configure);
-        else if (address.IsAny)
-            kestrel.ListenAnyIP(address.Port, Configure);
-        else
-            kestrel.Listen(address.Address ?? IPAddress.Loopback, address.Port, Configure);
-        return captured!;
-    }
+        });
 
     private static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString)
     {

@@ -13,6 +13,7 @@ using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
 using Platform.Worker.Security;
 using Platform.Worker.Telemetry;
+using Platform.Hosting;
 
 namespace Platform.Worker;
 
@@ -95,22 +96,14 @@ public static class WorkerServiceCollectionExtensions
         listener.Host = address.Host;
         listener.IsAny = address.IsAny;
 
-        void Configure(ListenOptions listen)
+        listener.Listen = address.Bind(kestrel, listen =>
         {
-            listener.Listen = listen;
             listen.Protocols = HttpProtocols.Http2;
             listen.Use(next => connection =>
             {
                 connection.Items[WorkerListener.ConnectionItemKey] = WorkerListener.ConnectionItemValue;
                 return next(connection);
             });
-        }
-
-        if (address.IsLocalhost)
-            kestrel.ListenLocalhost(address.Port, Configure);
-        else if (address.IsAny)
-            kestrel.ListenAnyIP(address.Port, Configure);
-        else
-            kestrel.Listen(address.Address ?? IPAddress.Loopback, address.Port, Configure);
+        });
     }
 }

@@ -8,6 +8,7 @@ using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.Keys;
 using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Validation;
+using Platform.Hosting;
 
 namespace Platform.ControlPlane.Tests;
 

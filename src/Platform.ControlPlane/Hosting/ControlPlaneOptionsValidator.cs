@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.Hosting;
 
 namespace Platform.ControlPlane.Hosting;
 

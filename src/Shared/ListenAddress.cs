@@ -1,9 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace Platform.Worker.Hosting;
+namespace Platform.Hosting;
 
-/// <summary>A listener URL (<c>http://host:port</c>) reduced to what Kestrel binds.</summary>
+/// <summary>
+/// A listener URL (<c>http://host:port</c>) reduced to what Kestrel binds. One source file,
+/// compiled into the control plane and the worker (neither references the other).
+/// </summary>
 internal sealed record ListenAddress(string Host, IPAddress? Address, int Port)
 {
     public bool IsLocalhost => Address is null && Host == "localhost";
@@ -15,14 +19,15 @@ internal sealed record ListenAddress(string Host, IPAddress? Address, int Port)
         address = null;
         if (string.IsNullOrWhiteSpace(url))
         {
-            error = "a URL such as http://127.0.0.1:8090 is required";
+            error = "a URL such as http://127.0.0.1:8080 is required";
             return false;
         }
 
+        // "http://*:8080" and "http://+:8080" are not valid Uris; treat them as "any address".
         var normalized = url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal);
         if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
         {
-            error = $"'{url}' is not an http:// URL (the cluster API is HTTP/2 cleartext)";
+            error = $"'{url}' is not an http:// URL (the platform listens in plain HTTP; terminate TLS in front of it)";
             return false;
         }
 
@@ -64,7 +69,7 @@ internal sealed record ListenAddress(string Host, IPAddress? Address, int Port)
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
         {
-            error = $"'{url}' is not an http:// URL (the cluster API is HTTP/2 cleartext)";
+            error = $"'{url}' is not an http:// URL (the platform listens in plain HTTP; terminate TLS in front of it)";
             return false;
         }
 
@@ -76,5 +81,24 @@ internal sealed record ListenAddress(string Host, IPAddress? Address, int Port)
 
         error = null;
         return true;
+    }
+
+    /// <summary>Adds this address to Kestrel and returns the listener it configured.</summary>
+    public ListenOptions Bind(KestrelServerOptions kestrel, Action<ListenOptions> configure)
+    {
+        ListenOptions? bound = null;
+        void Configure(ListenOptions listen)
+        {
+            bound = listen;
+            configure(listen);
+        }
+
+        if (IsLocalhost)
+            kestrel.ListenLocalhost(Port, Configure);
+        else if (IsAny)
+            kestrel.ListenAnyIP(Port, Configure);
+        else
+            kestrel.Listen(Address ?? IPAddress.Loopback, Port, Configure);
+        return bound!;
     }
 }
