@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Testing;
 
 namespace Platform.Telemetry.Tests;
 
@@ -25,28 +26,13 @@ internal static class Wat
         """;
 
     /// <summary>Loops forever: OUT_OF_FUEL or TIMEOUT, whichever limit comes first.</summary>
-    public const string Spin = """
-        (module
-          (memory (export "memory") 1)
-          (func (export "_start") (loop $forever (br $forever))))
-        """;
+    public const string Spin = GuestWat.Spin;
 
     /// <summary>Grows memory one page at a time until refused, then traps: MEMORY_LIMIT.</summary>
-    public const string MemoryBomb = """
-        (module
-          (memory (export "memory") 1)
-          (func (export "_start")
-            (loop $grow
-              (br_if $grow (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
-            unreachable))
-        """;
+    public const string MemoryBomb = GuestWat.MemoryBomb;
 
     /// <summary>TRAP.</summary>
-    public const string Unreachable = """
-        (module
-          (memory (export "memory") 1)
-          (func (export "_start") unreachable))
-        """;
+    public const string Unreachable = GuestWat.Unreachable;
 
     /// <summary>proc_exit(3): EXIT_NONZERO.</summary>
     public const string Exit3 = $$"""
@@ -57,17 +43,7 @@ internal static class Wat
         """;
 
     /// <summary>Writes 4 KiB to stdout forever: OUTPUT_LIMIT.</summary>
-    public const string Flood = $$"""
-        (module
-          {{FdWrite}}
-          (memory (export "memory") 1)
-          (func (export "_start")
-            (i32.store (i32.const 0) (i32.const 1024))
-            (i32.store (i32.const 4) (i32.const 4096))
-            (loop $more
-              (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
-              (br $more))))
-        """;
+    public const string Flood = GuestWat.Flood;
 
     /// <summary>A module of its own: <paramref name="wat"/> plus an unused global with a random value.</summary>
     public static string Salted(string wat)
