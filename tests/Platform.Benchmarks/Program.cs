@@ -6,13 +6,15 @@ using Platform.Testing;
 // Usage: dotnet run -c Release --project tests/Platform.Benchmarks [-- [--quick] [--e2e | --all] [--output FILE]]
 //   (no switch)  the in-process suites (sandbox latency, artifact cache, CPU-bound, Node peer); the file is rewritten
 //   --e2e        only the end-to-end suite (servers as child processes, hey, gRPC); its section replaces the one in the file
-//   --all        both, one file
+//   --faults     only the fault scenarios (platform as separate processes); their sections replace the ones in the file
+//   --all        in-process and end-to-end, one file
 if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
 
 var quick = args.Contains("--quick");
 var all = args.Contains("--all");
+var faults = args.Contains("--faults");
 var e2e = all || args.Contains("--e2e");
-var inProcess = all || !e2e;
+var inProcess = all || (!e2e && !faults);
 var outputIndex = Array.IndexOf(args, "--output");
 var output = outputIndex >= 0 && outputIndex + 1 < args.Length
     ? args[outputIndex + 1]
@@ -28,6 +30,7 @@ if (inProcess)
 }
 
 if (e2e) await EndToEnd.RunAsync(report, quick);
+if (faults) await Faults.RunAsync(report);
 
 if (inProcess)
 {
@@ -35,11 +38,11 @@ if (inProcess)
 }
 else
 {
-    // Keep the in-process sections of the file; replace (or add) the end-to-end ones.
+    // Keep the other suites' sections of the file; replace (or add) this run's.
     var existing = File.Exists(output) ? await File.ReadAllTextAsync(output) : Machine.Describe();
-    var cut = existing.IndexOf("\n## " + EndToEnd.HeadingPrefix, StringComparison.Ordinal);
-    var kept = cut >= 0 ? existing[..cut] : existing.TrimEnd('\n') + "\n";
-    await File.WriteAllTextAsync(output, kept + "\n" + Machine.Note() + report.Markdown);
+    if (e2e) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
+    if (faults) existing = ResultsFile.WithoutSections(existing, Faults.HeadingPrefix);
+    await File.WriteAllTextAsync(output, existing.TrimEnd('\n') + "\n\n" + Machine.Note() + report.Markdown);
 }
 
 Console.WriteLine();

@@ -86,10 +86,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
                 var started = new LocalPostgresCluster(binDir, root, asPostgresUser, FreeLoopbackPort());
                 try
                 {
-                    await started.RunPgAsync("pg_ctl", [
-                        "-D", started.DataDirectory, "-l", Path.Combine(root, "postgres.log"), "-w", "-t", "60",
-                        "-o", $"-p {started.Port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-                        "start"]);
+                    await started.StartServerAsync();
                     return started;
                 }
                 catch (InvalidOperationException ex)
@@ -106,6 +103,19 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Starts the server (again) on <see cref="Port"/>, waiting until it accepts connections.</summary>
+    public Task StartServerAsync() => RunPgAsync("pg_ctl", [
+        "-D", DataDirectory, "-l", Path.Combine(_root, "postgres.log"), "-w", "-t", "60",
+        "-o", $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        "start"]);
+
+    /// <summary>
+    /// Stops the server the way an outage looks to clients: <c>pg_ctl stop -m immediate</c> ends
+    /// every backend at once (open connections break, new ones are refused) without a checkpoint,
+    /// so the next start runs crash recovery like after a failover.
+    /// </summary>
+    public Task StopServerAsync() => RunPgAsync("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"]);
 
     public async ValueTask DisposeAsync()
     {

@@ -10,6 +10,9 @@ namespace Platform.ControlPlane.Cluster;
 /// <summary>One gRPC channel per worker URL (HTTP/2 cleartext), every call carrying the cluster token.</summary>
 internal sealed class WorkerClients(IOptions<ClusterOptions> options) : IDisposable
 {
+    /// <summary>The longest wait between two attempts to reconnect to a worker that went away.</summary>
+    public static readonly TimeSpan MaxReconnectBackoff = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<string, (GrpcChannel Channel, V1.WorkerService.WorkerServiceClient Client)> _clients = new(StringComparer.Ordinal);
 
     public V1.WorkerService.WorkerServiceClient For(WorkerInfo worker) => _clients.GetOrAdd(worker.AdvertiseUrl, Create).Client;
@@ -32,6 +35,9 @@ internal sealed class WorkerClients(IOptions<ClusterOptions> options) : IDisposa
                 KeepAlivePingDelay = TimeSpan.FromSeconds(20),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
             },
+            // A dead worker's connection is retried with exponential backoff; gRPC's default ceiling
+            // (120 s) kept a restarted worker out of work long after it registered again.
+            MaxReconnectBackoff = MaxReconnectBackoff,
             MaxReceiveMessageSize = ClusterRegistration.MaxGrpcInputBytes,
             MaxSendMessageSize = ClusterRegistration.MaxGrpcInputBytes,
         });

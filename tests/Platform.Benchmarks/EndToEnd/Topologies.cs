@@ -5,47 +5,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Npgsql;
 using Platform.Testing;
+using Platform.Testing.Processes;
 
 namespace Platform.Benchmarks.EndToEnd;
-
-internal static class ServerBinary
-{
-    /// <summary>src/Platform.Server/bin/Release/net10.0/Platform.Server.dll (built with the benchmark, which references it through Platform.Testing).</summary>
-    public static string Path
-    {
-        get
-        {
-            var path = System.IO.Path.Combine(GuestModules.RepositoryRoot, "src", "Platform.Server", "bin", "Release", "net10.0", "Platform.Server.dll");
-            return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: run `dotnet build -c Release src/Platform.Server` first");
-        }
-    }
-
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>Stops a PostgreSQL data directory left running (pg_ctl stop -m immediate, as the postgres user when root).</summary>
-    public static void StopPostgres(string dataDirectory)
-    {
-        if (!File.Exists(System.IO.Path.Combine(dataDirectory, "postmaster.pid"))) return;
-        var binDir = LocalPostgresCluster.FindBinDirectory();
-        if (binDir is null) return;
-        var pgCtl = System.IO.Path.Combine(binDir, "pg_ctl");
-        string[] arguments = ["-D", dataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"];
-        var info = Environment.UserName == "root"
-            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", pgCtl, .. arguments])
-            : new ProcessStartInfo(pgCtl, arguments);
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.UseShellExecute = false;
-        using var process = Process.Start(info);
-        process?.StandardOutput.ReadToEnd();
-        process?.WaitForExit(40_000);
-    }
-}
 
 /// <summary>
 /// Topology A: <c>Platform.Server dev</c> as one child process (its private PostgreSQL, the control
@@ -102,7 +64,7 @@ internal sealed class DevPlatform : IAsyncDisposable
             ],
             workingDirectory: root);
         // The PostgreSQL daemon outlives a killed dev process: stop it whatever happens to the benchmark.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => ServerBinary.StopPostgres(Path.Combine(data, "postgres", "data"));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopPostgres(Path.Combine(data, "postgres", "data"));
         try
         {
             var factsPath = Path.Combine(data, "dev.json");
@@ -122,7 +84,7 @@ internal sealed class DevPlatform : IAsyncDisposable
         catch
         {
             await process.DisposeAsync();
-            ServerBinary.StopPostgres(Path.Combine(data, "postgres", "data"));
+            StopPostgres(Path.Combine(data, "postgres", "data"));
             TryDelete(root);
             throw;
         }
@@ -131,9 +93,28 @@ internal sealed class DevPlatform : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Process.DisposeAsync(); // SIGTERM: dev stops its hosts, then PostgreSQL
-        ServerBinary.StopPostgres(PostgresDataDirectory);
+        StopPostgres(PostgresDataDirectory);
         NpgsqlConnection.ClearAllPools();
         TryDelete(_root);
+    }
+
+    /// <summary>Stops a PostgreSQL data directory left running (pg_ctl stop -m immediate, as the postgres user when root).</summary>
+    private static void StopPostgres(string dataDirectory)
+    {
+        if (!File.Exists(System.IO.Path.Combine(dataDirectory, "postmaster.pid"))) return;
+        var binDir = LocalPostgresCluster.FindBinDirectory();
+        if (binDir is null) return;
+        var pgCtl = System.IO.Path.Combine(binDir, "pg_ctl");
+        string[] arguments = ["-D", dataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"];
+        var info = Environment.UserName == "root"
+            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", pgCtl, .. arguments])
+            : new ProcessStartInfo(pgCtl, arguments);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        using var process = System.Diagnostics.Process.Start(info);
+        process?.StandardOutput.ReadToEnd();
+        process?.WaitForExit(40_000);
     }
 
     private static void TryDelete(string root)
@@ -150,134 +131,3 @@ internal sealed class DevPlatform : IAsyncDisposable
 }
 
 internal sealed record DevFacts(string RestUrl, string GrpcUrl, string AdminKey, string DemoApiKey);
-
-/// <summary>
-/// Topology B: a throwaway PostgreSQL cluster (<see cref="LocalPostgresCluster"/>, fsync off),
-/// the control plane (<c>--role control-plane</c>) and ONE worker (<c>--role worker</c>) as
-/// separate child processes on fixed free loopback ports; the worker can be restarted on the
-/// same port and cache folder.
-/// </summary>
-internal sealed class SplitPlatform : IAsyncDisposable
-{
-    public const string AdminKey = "bench-admin-key-0123456789abcdef";
-    public const string ClusterToken = "bench-cluster-token-0123456789abcdef";
-    public const string WorkerId = "bench-worker-1";
-
-    private readonly LocalPostgresCluster _postgres;
-    private readonly string _root;
-
-    private readonly int _workerMetricsPort = ServerBinary.FreeLoopbackPort();
-
-    private SplitPlatform(LocalPostgresCluster postgres, string root, string connectionString, ChildProcess controlPlane, Uri rest, Uri grpc, Uri workerUrl)
-    {
-        _postgres = postgres;
-        _root = root;
-        ConnectionString = connectionString;
-        ControlPlane = controlPlane;
-        RestUri = rest;
-        GrpcUri = grpc;
-        WorkerUri = workerUrl;
-    }
-
-    public string ConnectionString { get; }
-
-    public ChildProcess ControlPlane { get; }
-
-    public ChildProcess? Worker { get; private set; }
-
-    public Uri RestUri { get; }
-
-    public Uri GrpcUri { get; }
-
-    public Uri WorkerUri { get; }
-
-    public string CacheDir => Path.Combine(_root, "worker");
-
-    public string PostgresDataDirectory => _postgres.DataDirectory;
-
-    public static async Task<SplitPlatform> StartAsync()
-    {
-        var postgres = await LocalPostgresCluster.StartAsync();
-        var root = Path.Combine(Path.GetTempPath(), $"platform-bench-split-{Guid.NewGuid():N}"[..42]);
-        ChildProcess? controlPlane = null;
-        try
-        {
-            Directory.CreateDirectory(root);
-            await using (var connection = new NpgsqlConnection(postgres.ConnectionString))
-            {
-                await connection.OpenAsync();
-                await using var create = new NpgsqlCommand("CREATE DATABASE platform", connection);
-                await create.ExecuteNonQueryAsync();
-            }
-
-            var connectionString = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "platform", MaxPoolSize = 50 }.ConnectionString;
-            var rest = new Uri($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
-            var grpc = new Uri($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
-            var worker = new Uri($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
-            controlPlane = ChildProcess.Start("control plane", "dotnet",
-            [
-                ServerBinary.Path, "--role", "control-plane",
-                $"--ConnectionStrings:Platform={connectionString}",
-                $"--Platform:AdminKey={AdminKey}", $"--Platform:ClusterToken={ClusterToken}",
-                $"--Platform:RestUrl={Url(rest)}", $"--Platform:GrpcUrl={Url(grpc)}",
-                "--Logging:LogLevel:Default=Warning",
-            ], workingDirectory: root);
-            return new SplitPlatform(postgres, root, connectionString, controlPlane, rest, grpc, worker);
-        }
-        catch
-        {
-            if (controlPlane is not null) await controlPlane.DisposeAsync();
-            await postgres.DisposeAsync();
-            throw;
-        }
-    }
-
-    /// <summary>Starts the worker (same port, same cache folder, same id every time).</summary>
-    public ChildProcess StartWorker()
-    {
-        if (Worker is { HasExited: false }) throw new InvalidOperationException("the worker is running");
-        Worker = ChildProcess.Start("worker", "dotnet",
-        [
-            ServerBinary.Path, "--role", "worker",
-            $"--Platform:ClusterToken={ClusterToken}",
-            $"--Platform:ControlPlaneUrl={Url(GrpcUri)}",
-            $"--Platform:WorkerUrl={Url(WorkerUri)}",
-            $"--Platform:CacheDir={CacheDir}",
-            $"--Platform:WorkerId={WorkerId}",
-            $"--Platform:MetricsUrl=http://127.0.0.1:{_workerMetricsPort}", // not the default 8091: other programs on the machine use it
-            "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:Platform.Worker.Modules=Information",
-        ], workingDirectory: _root);
-        return Worker;
-    }
-
-    /// <summary>SIGTERM to the worker; returns how long it took to exit.</summary>
-    public async Task<TimeSpan> StopWorkerAsync()
-    {
-        if (Worker is null) return TimeSpan.Zero;
-        var took = await Worker.StopAsync(TimeSpan.FromSeconds(30));
-        await Worker.DisposeAsync();
-        Worker = null;
-        return took;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Worker is not null) await Worker.DisposeAsync();
-        await ControlPlane.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await _postgres.DisposeAsync();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"could not delete {_root}: {ex.Message}");
-        }
-    }
-
-    private static string Url(Uri uri) => uri.ToString().TrimEnd('/');
-
-    public static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
-}

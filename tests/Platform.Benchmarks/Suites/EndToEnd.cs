@@ -13,6 +13,7 @@ using Platform.Benchmarks.EndToEnd;
 using Platform.Contracts.V1;
 using Platform.Runtime;
 using Platform.Testing;
+using Platform.Testing.Processes;
 
 namespace Platform.Benchmarks.Suites;
 
@@ -542,12 +543,12 @@ internal static partial class EndToEnd
 
     private static async Task WorkerRestartAsync(Report report, Settings settings, Findings findings, byte[] wat)
     {
-        await using var split = await SplitPlatform.StartAsync();
-        using var api = new PlatformApi(split.RestUri, split.GrpcUri, SplitPlatform.AdminKey, "");
-        await api.WaitUntilServingAsync(TimeSpan.FromMinutes(2), split.ControlPlane);
+        await using var split = await ProcessCluster.CreateAsync(workers: 1, workerArguments: ["--Logging:LogLevel:Platform.Worker.Modules=Information"]);
+        await split.StartControlPlaneAsync();
+        using var api = split.AdminApi();
         await api.CreateTenantAsync("bench");
         await api.LiftRateLimitsAsync("bench");
-        split.StartWorker();
+        split.StartWorker(0);
         await UntilRegisteredAsync(api, split, DateTimeOffset.MinValue, TimeSpan.FromMinutes(1));
         var deployed = await api.DeployAsync(Function, wat, "text/plain");
         await UntilOkAsync(api, Function, TimeSpan.FromSeconds(30));
@@ -564,9 +565,9 @@ internal static partial class EndToEnd
             }),
             ("gRPC invoke, topology B", async () => _ = await api.Invocations.InvokeAsync(new InvokeRequest { Function = Function, Input = GrpcInput }, api.TenantHeaders, DateTime.UtcNow.AddSeconds(30))));
         var cpu = new CpuLedger(new CpuMeter(
-            (ControlPlaneProcess, () => [split.ControlPlane.Id]),
-            (WorkerProcess, () => split.Worker is { } w ? [w.Id] : []),
-            (Postgres, () => CpuMeter.PostgresProcesses(split.PostgresDataDirectory))));
+            (ControlPlaneProcess, () => [split.ControlPlane!.Id]),
+            (WorkerProcess, () => split.Worker(0) is { } w ? [w.Id] : []),
+            (Postgres, () => CpuMeter.PostgresProcesses(split.Postgres.DataDirectory))));
         findings.CpuB = cpu;
         MeasureIdle(cpu, settings);
         var heyC1 = new List<HeyResult>();
@@ -577,16 +578,16 @@ internal static partial class EndToEnd
             heyC32.Add(cpu.Measure("REST invoke, hey -c 32", () => Hey.Run("REST invoke", invokeUrl, Input, api.TenantKey, 32, null, settings.C32Duration, settings.C32Duration + TimeSpan.FromMinutes(1)), r => r.Responses));
 
         var rows = new List<IReadOnlyList<string>>();
-        var clusterHeaders = new Metadata { { "x-platform-cluster-token", SplitPlatform.ClusterToken } };
+        var clusterHeaders = new Metadata { { "x-platform-cluster-token", ProcessCluster.ClusterToken } };
         var grpcInput = ByteString.CopyFromUtf8(Input);
         var rep = 0;
         foreach (var mode in settings.RestartOrder)
         {
             rep++;
-            var before = (await api.WorkersAsync()).Single(w => w.Id == SplitPlatform.WorkerId);
-            var exit = await split.StopWorkerAsync();
+            var before = (await api.WorkersAsync()).Single(w => w.Id == ProcessCluster.WorkerId(0));
+            var exit = await split.Worker(0)!.StopAsync(TimeSpan.FromSeconds(30));
             var started = Stopwatch.GetTimestamp();
-            var worker = split.StartWorker();
+            var worker = split.StartWorker(0);
             var registered = await UntilRegisteredAsync(api, split, before.RegisteredAt, TimeSpan.FromMinutes(1));
             var liveMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
@@ -594,7 +595,7 @@ internal static partial class EndToEnd
             double firstMs;
             double? sandboxMs = null;
             double secondMs;
-            using var direct = GrpcChannel.ForAddress(split.WorkerUri);
+            using var direct = GrpcChannel.ForAddress(split.WorkerUris[0]);
             var workerClient = new WorkerService.WorkerServiceClient(direct);
             if (mode == "cp")
             {
@@ -677,15 +678,15 @@ internal static partial class EndToEnd
             report.Paragraph($"First invoke through the control plane after a restart: median **{Median(findings.RestartMs):0.0} ms** (range {findings.RestartMs.Min():0.0}–{findings.RestartMs.Max():0.0}, {findings.RestartMs.Count} repetitions).");
     }
 
-    private static async Task<WorkerRow> UntilRegisteredAsync(PlatformApi api, SplitPlatform split, DateTimeOffset after, TimeSpan timeout)
+    private static async Task<WorkerRow> UntilRegisteredAsync(PlatformApi api, ProcessCluster split, DateTimeOffset after, TimeSpan timeout)
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
-            if (split.Worker is { HasExited: true } w) throw new InvalidOperationException($"the worker exited:\n{w.Tail()}");
-            var row = (await api.WorkersAsync()).SingleOrDefault(x => x.Id == SplitPlatform.WorkerId);
+            if (split.Worker(0) is null) throw new InvalidOperationException("the worker exited");
+            var row = (await api.WorkersAsync()).SingleOrDefault(x => x.Id == ProcessCluster.WorkerId(0));
             if (row is { Live: true } && row.RegisteredAt > after) return row;
-            if (Stopwatch.GetElapsedTime(started) > timeout) throw new TimeoutException($"the worker did not register within {timeout}:\n{split.Worker?.Tail()}");
+            if (Stopwatch.GetElapsedTime(started) > timeout) throw new TimeoutException($"the worker did not register within {timeout}:\n{split.Worker(0)?.Tail()}");
             await Task.Delay(10);
         }
     }

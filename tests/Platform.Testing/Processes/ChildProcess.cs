@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Platform.Benchmarks.EndToEnd;
+namespace Platform.Testing.Processes;
 
 /// <summary>
 /// A server started by the benchmark: its output is drained (and kept, for the lines the suite
 /// parses), it is stopped with SIGTERM and, failing that, killed with its process tree. Every
 /// child still running when the benchmark exits (also on a crash or Ctrl-C) is killed.
 /// </summary>
-internal sealed class ChildProcess : IAsyncDisposable
+public sealed class ChildProcess : IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<int, Process> Running = new();
     private readonly Process _process;
@@ -115,6 +115,32 @@ internal sealed class ChildProcess : IAsyncDisposable
 
         Running.TryRemove(_process.Id, out _);
         return Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>SIGKILL (kill -9): no shutdown code runs. Waits until the process is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_disposed && !_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Running.TryRemove(_process.Id, out _);
+    }
+
+    /// <summary>The resident set size (VmRSS of /proc/PID/status), in bytes; null once the process is gone.</summary>
+    public long? ResidentBytes()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()

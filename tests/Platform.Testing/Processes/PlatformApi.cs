@@ -8,16 +8,19 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Platform.Contracts.V1;
 
-namespace Platform.Benchmarks.EndToEnd;
+namespace Platform.Testing.Processes;
 
-internal sealed record WorkerRow(string Id, string Url, bool Live, DateTimeOffset RegisteredAt, DateTimeOffset LastHeartbeat);
+public sealed record WorkerRow(string Id, string Url, bool Live, DateTimeOffset RegisteredAt, DateTimeOffset LastHeartbeat);
 
-internal sealed record Deployed(string Name, int Version, string Sha256);
+public sealed record Deployed(string Name, int Version, string Sha256);
 
-internal readonly record struct RestInvocation(HttpStatusCode Status, string Body, string? Worker, double? DurationMs, string? Code);
+/// <summary>What one upload got: an HTTP status (0: no answer, <see cref="Error"/> says why), the problem code, the version when acknowledged.</summary>
+public sealed record UploadAttempt(int Status, string? Code, Deployed? Deployed, string? Error);
+
+public readonly record struct RestInvocation(HttpStatusCode Status, string Body, string? Worker, double? DurationMs, string? Code);
 
 /// <summary>The platform's public API as the benchmark uses it: REST (HttpClient, keep-alive) and gRPC (one h2c channel).</summary>
-internal sealed class PlatformApi : IDisposable
+public sealed class PlatformApi : IDisposable
 {
     private readonly HttpClient _http;
 
@@ -64,8 +67,7 @@ internal sealed class PlatformApi : IDisposable
         using var response = await _http.SendAsync(request);
         await EnsureAsync(response, $"create tenant {name}");
         var key = (await response.Content.ReadFromJsonAsync<JsonObject>())!["apiKey"]!.GetValue<string>();
-        TenantKey = key;
-        TenantHeaders = new Metadata { { "authorization", $"Bearer {key}" } };
+        UseTenantKey(key);
         return key;
     }
 
@@ -73,15 +75,79 @@ internal sealed class PlatformApi : IDisposable
     /// Lifts a tenant's rate and concurrency quotas (admin) so that the benchmark measures the
     /// platform, not the default quota (100/s, burst 200, 16 at once).
     /// </summary>
-    public async Task LiftRateLimitsAsync(string tenant)
+    public Task LiftRateLimitsAsync(string tenant) =>
+        SetQuotasAsync(tenant, new { invocationsPerSecond = 10_000_000, burst = 10_000_000, maxConcurrency = 100_000 });
+
+    /// <summary>Replaces a tenant's quota overrides (admin): an anonymous object with the JSON names, e.g. <c>new { burst = 10 }</c>.</summary>
+    public async Task SetQuotasAsync(string tenant, object quotas)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/v1/tenants/{tenant}/quotas")
-        {
-            Content = JsonContent.Create(new { invocationsPerSecond = 10_000_000, burst = 10_000_000, maxConcurrency = 100_000 }),
-        };
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/v1/tenants/{tenant}/quotas") { Content = JsonContent.Create(quotas) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
         using var response = await _http.SendAsync(request);
         await EnsureAsync(response, $"set the quotas of {tenant}");
+    }
+
+    /// <summary>Uses another tenant's key from now on.</summary>
+    public void UseTenantKey(string key)
+    {
+        TenantKey = key;
+        TenantHeaders = new Metadata { { "authorization", $"Bearer {key}" } };
+    }
+
+    /// <summary>Deploys WAT text with a configuration (multipart), e.g. <c>new { timeoutMs = 2000 }</c>.</summary>
+    public async Task<Deployed> DeployAsync(string name, string wat, object config)
+    {
+        var attempt = await TryDeployAsync(name, wat, config, CancellationToken.None);
+        return attempt.Deployed ?? throw new InvalidOperationException($"could not deploy {name}: {attempt.Status} {attempt.Code} {attempt.Error}");
+    }
+
+    /// <summary>
+    /// One upload that never throws for an answer or a transport failure: the outcome says which
+    /// (<see cref="UploadAttempt.Deployed"/> only when the platform acknowledged it).
+    /// </summary>
+    public async Task<UploadAttempt> TryDeployAsync(string name, string wat, object? config, CancellationToken cancellationToken)
+    {
+        using var content = new MultipartFormDataContent();
+        var module = new StringContent(wat, Encoding.UTF8);
+        module.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        content.Add(module, "module", "module.wat");
+        if (config is not null) content.Add(JsonContent.Create(config), "config");
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/v1/functions/{name}") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TenantKey);
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode) return new UploadAttempt((int)response.StatusCode, ProblemCode(body), null, null);
+            var json = JsonNode.Parse(body)!;
+            return new UploadAttempt((int)response.StatusCode, null, new Deployed(name, json["version"]!.GetValue<int>(), json["sha256"]!.GetValue<string>()), null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return new UploadAttempt(0, null, null, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>Every stored version of a function: number and module SHA-256.</summary>
+    public async Task<IReadOnlyList<(int Version, string Sha256)>> VersionsAsync(string name)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/functions/{name}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TenantKey);
+        using var response = await _http.SendAsync(request);
+        await EnsureAsync(response, $"read {name}");
+        var json = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        return json["versions"]!.AsArray().Select(v => (v!["version"]!.GetValue<int>(), v["sha256"]!.GetValue<string>())).ToList();
+    }
+
+    /// <summary>The tenant's usage totals (<c>GET /v1/usage</c>, the last 24 hours): invocations by outcome.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> UsageOutcomesAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/usage");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TenantKey);
+        using var response = await _http.SendAsync(request);
+        await EnsureAsync(response, "read usage");
+        var json = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        return json["totals"]!["outcomes"]!.AsObject().ToDictionary(o => o.Key, o => o.Value!.GetValue<long>());
     }
 
     public Task<Deployed> DeployAsync(string name, byte[] module, string contentType) => DeployAsync(name, module, contentType, CancellationToken.None);
@@ -105,20 +171,22 @@ internal sealed class PlatformApi : IDisposable
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         var worker = response.Headers.TryGetValues("Platform-Worker", out var w) ? w.First() : null;
         double? duration = response.Headers.TryGetValues("Platform-Duration-Ms", out var d) && double.TryParse(d.First(), System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : null;
-        string? code = null;
-        if (response.StatusCode != HttpStatusCode.OK && body.StartsWith('{'))
-        {
-            try
-            {
-                code = JsonNode.Parse(body)?["code"]?.GetValue<string>();
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                // Not a problem document.
-            }
-        }
-
+        var code = response.StatusCode == HttpStatusCode.OK ? null : ProblemCode(body);
         return new RestInvocation(response.StatusCode, body, worker, duration, code);
+    }
+
+    /// <summary>The <c>code</c> of a problem document, or null.</summary>
+    private static string? ProblemCode(string body)
+    {
+        if (!body.StartsWith('{')) return null;
+        try
+        {
+            return JsonNode.Parse(body)?["code"]?.GetValue<string>();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // Not a problem document.
+        }
     }
 
     public async Task<IReadOnlyList<WorkerRow>> WorkersAsync(CancellationToken cancellationToken = default)
