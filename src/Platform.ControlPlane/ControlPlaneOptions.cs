@@ -52,6 +52,14 @@ public sealed class DatabaseOptions
     /// <summary>First retry delay; doubles each attempt, with jitter. Default 100 ms.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long the database circuit stays open once at least half of at least 3 units of work in
+    /// 10 s failed after their retries: meanwhile every database call fails at once (UNAVAILABLE,
+    /// or the cached answer where there is one) instead of each paying the retries; then one call
+    /// tries the database again. Default 2 s; zero disables the breaker.
+    /// </summary>
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Apply pending migrations at start-up. Default true.</summary>
     public bool ApplyMigrations { get; set; } = true;
 

@@ -19,6 +19,7 @@ using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Usage;
 using Platform.Runtime;
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.Retry;
 using Platform.Hosting;
 
@@ -133,17 +134,33 @@ public static class ControlPlaneServiceCollectionExtensions
     private static ResiliencePipeline BuildRetryPipeline(IServiceProvider services)
     {
         var database = services.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Database;
-        if (database.MaxRetryAttempts == 0)
-            return ResiliencePipeline.Empty;
-        return new ResiliencePipelineBuilder { TimeProvider = services.GetRequiredService<TimeProvider>() }
-            .AddRetry(new RetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder { TimeProvider = services.GetRequiredService<TimeProvider>() };
+        var transient = new PredicateBuilder().Handle<Exception>(DbErrors.IsTransient);
+        // Outside the retries: a unit of work that failed after all its retries counts once.
+        if (database.CircuitBreakDuration > TimeSpan.Zero)
+        {
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(DbErrors.IsTransient),
+                ShouldHandle = transient,
+                FailureRatio = 0.5,
+                MinimumThroughput = 3,
+                SamplingDuration = TimeSpan.FromSeconds(10),
+                BreakDuration = database.CircuitBreakDuration,
+            });
+        }
+
+        if (database.MaxRetryAttempts > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = transient,
                 MaxRetryAttempts = database.MaxRetryAttempts,
                 Delay = database.RetryBaseDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-            })
-            .Build();
+            });
+        }
+
+        return builder.Build();
     }
 }

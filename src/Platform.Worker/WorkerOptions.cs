@@ -39,8 +39,18 @@ public sealed class WorkerOptions
     /// </summary>
     public string? WorkerId { get; set; }
 
-    /// <summary>Invocations executing at once; one more is refused at once with OVERLOADED. Default: the processor count.</summary>
+    /// <summary>Invocations executing at once. Default: the processor count.</summary>
     public int MaxConcurrentInvocations { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// How long an invocation that finds every slot taken may wait for one before it is refused
+    /// with OVERLOADED (so a burst of short calls is absorbed, a saturated worker still refuses
+    /// quickly). Default 20 ms; zero refuses at once.
+    /// </summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Invocations that may wait for a slot at once; one more is refused at once. Default: 4 × <see cref="MaxConcurrentInvocations"/>.</summary>
+    public int? MaxQueuedInvocations { get; set; }
 
     /// <summary>Heartbeat period, used until the control plane's registration answer names its own. Default 5 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -14,13 +14,18 @@ public sealed class ControlPlaneRestartTests(ITestOutputHelper output)
         Assert.Contains(result.Uploads, u => u.SentAt < result.KilledAt && u.Attempt.Deployed is not null);
         Assert.Contains(result.Uploads, u => u.SentAt > result.ServingAt && u.Attempt.Deployed is not null);
 
-        // No control plane: the connection is refused, or the answer was cut when it died. Nothing else.
-        FaultAssert.OnlyKinds(result.Samples, "OK", "ConnectionError", "ResponseEnded", "UNAVAILABLE");
+        // No HTTP answer only while there was no control plane to give one: in flight when it died,
+        // or sent before the new process served. Every other request got an answer that names
+        // its cause (while the new process warms up, calls that piled up may be shed: OVERLOADED).
+        static bool NoAnswer(Sample s) => s.Status == 0 && s.Failure is not ("client-timeout" or "not-sent" or "wrong-output");
+        Assert.DoesNotContain(result.Samples, s => NoAnswer(s) && (s.SentAt + s.Latency < result.KilledAt || s.SentAt >= result.ServingAt));
+        FaultAssert.OnlyKinds(result.Samples.Where(s => !NoAnswer(s)), "OK", "UNAVAILABLE", "OVERLOADED");
         FaultAssert.NoneHung(result.Samples);
-        Assert.All(result.Samples.Between(TimeSpan.Zero, result.KilledAt), s => Assert.True(s.Ok, s.ToString()));
+        Assert.All(Timeline.DoneBefore(result.Samples, result.KilledAt), s => Assert.True(s.Ok, s.ToString()));
         var after = result.Samples.Between(result.ServingAt, TimeSpan.MaxValue).ToList();
-        Assert.NotEmpty(after);
-        Assert.All(after, s => Assert.True(s.Ok, s.ToString()));
+        Assert.True(after.Count(s => s.Ok) >= after.Count * 0.9, $"only {after.Count(s => s.Ok)} of {after.Count} succeeded after the restart");
+        Assert.All(result.Samples.Between(ControlPlaneRestartScenario.Duration - TimeSpan.FromSeconds(5), TimeSpan.MaxValue), s => Assert.True(s.Ok, s.ToString()));
+        Assert.True(result.WorkersHeardAfter < TimeSpan.FromSeconds(20), $"the workers' heartbeats reached the new control plane after {result.WorkersHeardAfter}");
 
         // Usage: a kill -9 loses at most what was counted since the last flush.
         var lost = result.OkAnswers - result.UsageOk;

@@ -13,8 +13,9 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         FaultAssert.NoneHung(result.Samples);
         var during = result.Samples.Between(result.StoppedAt, result.StartedAt).ToList();
         Assert.True(during.Count > 0);
-        // Invocations of a function already invoked keep running; the rest of the answers name the cause.
-        FaultAssert.OnlyKinds(result.Samples, "OK", "UNAVAILABLE");
+        // Invocations of a function already invoked keep running; the rest of the answers name the
+        // cause (calls released together when the database returns may be shed: OVERLOADED).
+        FaultAssert.OnlyKinds(result.Samples, "OK", "UNAVAILABLE", "OVERLOADED");
         Assert.True(during.Count(s => s.Ok) >= during.Count * 0.95, $"only {during.Count(s => s.Ok)} of {during.Count} invocations succeeded during the outage");
 
         // Uploads fail fast with UNAVAILABLE while it is down; none acknowledged is lost.
@@ -25,7 +26,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         Assert.Contains(result.Uploads, u => u.SentAt > result.StartedAt + TimeSpan.FromSeconds(2) && u.Attempt.Deployed is not null);
 
         // After the restart everything succeeds and usage counts every invocation, those of the outage too.
-        Assert.All(result.Samples.Between(result.StartedAt + TimeSpan.FromSeconds(2), TimeSpan.MaxValue), s => Assert.True(s.Ok, s.ToString()));
+        Assert.All(result.Samples.Between(result.StartedAt + TimeSpan.FromSeconds(5), TimeSpan.MaxValue), s => Assert.True(s.Ok, s.ToString()));
         Assert.True(result.UsageOk >= result.OkAnswers, $"usage counted {result.UsageOk} of {result.OkAnswers} OK invocations");
     }
 }

@@ -19,5 +19,6 @@ public sealed class TenantBurstTests(ITestOutputHelper output)
 
         Assert.All(result.CalmBaseline, s => Assert.True(s.Ok, s.ToString()));
         Assert.All(result.CalmDuringBurst, s => Assert.True(s.Ok, s.ToString()));
+        Assert.All(result.CalmAfter, s => Assert.True(s.Ok, s.ToString()));
     }
 }

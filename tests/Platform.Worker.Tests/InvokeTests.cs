@@ -204,6 +204,41 @@ public sealed class InvokeTests
     }
 
     [Fact]
+    public async Task Invoke_WhileEverySlotIsBusy_WaitsUpToTheQueueTimeoutForASlot()
+    {
+        await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "1", ["QueueTimeout"] = "00:00:05" });
+        var spin = Guest.FromWat(Wat.Spin);
+        var hello = Guest.FromWat(Wat.Hello);
+        await worker.PushAsync(spin);
+        await worker.PushAsync(hello);
+
+        var slow = worker.InvokeAsync(spin, limits: Limits(fuel: 1_000_000_000_000, timeoutMs: 300));
+        await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 1, TimeSpan.FromSeconds(10), "the slow invocation to start");
+        var queued = worker.InvokeAsync(hello);
+
+        Assert.Equal("TIMEOUT", (await slow).Outcome);
+        Assert.Equal("OK", (await queued).Outcome);
+    }
+
+    [Fact]
+    public async Task Invoke_WhileEverySlotIsBusyAndTheQueueIsFull_IsOverloadedAtOnce()
+    {
+        await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "1", ["QueueTimeout"] = "00:00:05", ["MaxQueuedInvocations"] = "0" });
+        var spin = Guest.FromWat(Wat.Spin);
+        var hello = Guest.FromWat(Wat.Hello);
+        await worker.PushAsync(spin);
+        await worker.PushAsync(hello);
+
+        var slow = worker.InvokeAsync(spin, limits: Limits(fuel: 1_000_000_000_000, timeoutMs: 1_000));
+        await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 1, TimeSpan.FromSeconds(10), "the slow invocation to start");
+
+        var watch = Stopwatch.StartNew();
+        await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, "OVERLOADED");
+        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"the refusal took {watch.Elapsed}");
+        Assert.Equal("TIMEOUT", (await slow).Outcome);
+    }
+
+    [Fact]
     public async Task Invoke_WhileEverySlotIsBusy_IsOverloadedAtOnce()
     {
         await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "1" });

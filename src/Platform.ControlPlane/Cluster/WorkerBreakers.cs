@@ -18,9 +18,15 @@ internal sealed class WorkerBreakers(IOptions<ClusterOptions> options, TimeProvi
 {
     private readonly ConcurrentDictionary<string, Breaker> _breakers = new(StringComparer.Ordinal);
 
-    /// <summary>True while the worker's breaker is open (not half-open): do not call it.</summary>
+    /// <summary>
+    /// True while the worker's breaker is open and its break has not ended: do not call it. Not
+    /// Polly's reported state: that stays Open until a call is attempted after the break, and the
+    /// router attempts none while it reads Open, so a recovered worker would never be tried again.
+    /// </summary>
     public bool IsOpen(string workerId) =>
-        _breakers.TryGetValue(workerId, out var breaker) && breaker.State.CircuitState == CircuitState.Open;
+        _breakers.TryGetValue(workerId, out var breaker)
+        && breaker.State.CircuitState == CircuitState.Open
+        && time.GetUtcNow().UtcTicks < Interlocked.Read(ref breaker.OpenUntilTicks);
 
     /// <summary>Runs one call to the worker through its breaker; <see cref="BrokenCircuitException"/> when it is open (the call was not made).</summary>
     public ValueTask<T> ExecuteAsync<T>(string workerId, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken) =>
@@ -34,8 +40,8 @@ internal sealed class WorkerBreakers(IOptions<ClusterOptions> options, TimeProvi
     private Breaker Create()
     {
         var o = options.Value;
-        var state = new CircuitBreakerStateProvider();
-        var pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+        var breaker = new Breaker();
+        breaker.Pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransportFailure),
@@ -43,11 +49,23 @@ internal sealed class WorkerBreakers(IOptions<ClusterOptions> options, TimeProvi
                 MinimumThroughput = o.BreakerMinimumThroughput,
                 SamplingDuration = o.BreakerSamplingDuration,
                 BreakDuration = o.BreakerBreakDuration,
-                StateProvider = state,
+                StateProvider = breaker.State,
+                OnOpened = args =>
+                {
+                    Interlocked.Exchange(ref breaker.OpenUntilTicks, (time.GetUtcNow() + args.BreakDuration).UtcTicks);
+                    return default;
+                },
             })
             .Build();
-        return new Breaker(pipeline, state);
+        return breaker;
     }
 
-    private sealed record Breaker(ResiliencePipeline Pipeline, CircuitBreakerStateProvider State);
+    private sealed class Breaker
+    {
+        public long OpenUntilTicks;
+
+        public ResiliencePipeline Pipeline { get; set; } = ResiliencePipeline.Empty;
+
+        public CircuitBreakerStateProvider State { get; } = new();
+    }
 }

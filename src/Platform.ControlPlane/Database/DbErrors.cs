@@ -1,4 +1,5 @@
 using Npgsql;
+using Polly.CircuitBreaker;
 
 namespace Platform.ControlPlane.Database;
 
@@ -23,8 +24,11 @@ public static class DbErrors
         || sqlState.StartsWith("53", StringComparison.Ordinal)
         || sqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03");
 
-    /// <summary>True when the database could not be reached or used at all: the caller sees UNAVAILABLE.</summary>
-    public static bool IsUnavailable(Exception exception) => IsTransient(exception);
+    /// <summary>
+    /// True when the database could not be reached or used at all (or its circuit is open after
+    /// such failures, so it was not tried): the caller sees UNAVAILABLE.
+    /// </summary>
+    public static bool IsUnavailable(Exception exception) => exception is BrokenCircuitException || IsTransient(exception);
 
     public const string UniqueViolation = "23505";
 }

@@ -28,6 +28,8 @@ internal sealed class ControlPlaneOptionsValidator : IValidateOptions<ControlPla
             failures.Add("Platform:Database:MaxRetryAttempts must be between 0 and 20.");
         if (db.RetryBaseDelay < TimeSpan.Zero || db.RetryBaseDelay > TimeSpan.FromSeconds(10))
             failures.Add("Platform:Database:RetryBaseDelay must be between 0 and 10 seconds.");
+        if (db.CircuitBreakDuration != TimeSpan.Zero && (db.CircuitBreakDuration < TimeSpan.FromMilliseconds(500) || db.CircuitBreakDuration > TimeSpan.FromMinutes(5)))
+            failures.Add("Platform:Database:CircuitBreakDuration must be 0 (off) or between 500 ms and 5 minutes.");
         if (db.StartupTimeout <= TimeSpan.Zero)
             failures.Add("Platform:Database:StartupTimeout must be positive.");
         if (db.ReadinessTimeout <= TimeSpan.Zero)

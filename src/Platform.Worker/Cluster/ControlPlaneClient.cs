@@ -36,6 +36,9 @@ internal sealed class ControlPlaneClient : IDisposable
             HttpVersion = HttpVersion.Version20,
             HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             DisposeHttpClient = true,
+            // The registration loop has its own backoff; gRPC's reconnect ceiling (120 s by
+            // default) must not keep a restarted control plane waiting for its workers.
+            MaxReconnectBackoff = TimeSpan.FromSeconds(2),
             MaxReceiveMessageSize = 4 << 20,
         });
         var token = _options.ClusterToken ?? string.Empty;

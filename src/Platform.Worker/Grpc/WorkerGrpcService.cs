@@ -139,7 +139,7 @@ internal sealed class WorkerGrpcService(
         var limits = InvocationMapping.Limits(request.Limits, UntilDeadline(context));
         var invocation = InvocationMapping.Request(request, invocationId, limits) with { ActivityTags = tags };
 
-        if (!gate.TryEnter())
+        if (!await gate.TryEnterAsync(cancellationToken))
             throw Overloaded();
         try
         {
@@ -180,7 +180,7 @@ internal sealed class WorkerGrpcService(
     ];
 
     private RpcException Overloaded() =>
-        WorkerErrors.Overload($"this worker is running {gate.Capacity} invocations, its limit (Platform:MaxConcurrentInvocations); try another worker");
+        WorkerErrors.Overload($"this worker is running {gate.Capacity} invocations, its limit (Platform:MaxConcurrentInvocations), and no slot freed within its queue timeout; try another worker");
 
     private TimeSpan? UntilDeadline(ServerCallContext context)
     {

@@ -27,6 +27,10 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             failures.Add($"Platform:WorkerId must be 1 to {MaxWorkerIdLength} letters, digits, '.', '_' or '-'.");
         if (options.MaxConcurrentInvocations < 1)
             failures.Add("Platform:MaxConcurrentInvocations must be at least 1.");
+        if (options.QueueTimeout < TimeSpan.Zero || options.QueueTimeout > TimeSpan.FromSeconds(10))
+            failures.Add("Platform:QueueTimeout must be between 0 and 10 seconds.");
+        if (options.MaxQueuedInvocations is < 0)
+            failures.Add("Platform:MaxQueuedInvocations must not be negative.");
         if (options.HeartbeatInterval < TimeSpan.FromMilliseconds(10) || options.HeartbeatInterval > TimeSpan.FromMinutes(10))
             failures.Add("Platform:HeartbeatInterval must be between 10 ms and 10 minutes.");
         if (options.MaxModuleBytes is < 1024 or > 1L << 30)

@@ -4,7 +4,7 @@ namespace Platform.Testing.Faults;
 
 public sealed record ControlPlaneRestartResult(
     FaultReport Report, IReadOnlyList<Sample> Samples, IReadOnlyList<Upload> Uploads, IReadOnlyList<Upload> MissingUploads,
-    TimeSpan KilledAt, TimeSpan ServingAt, long OkAnswers, long UsageOk);
+    TimeSpan KilledAt, TimeSpan ServingAt, TimeSpan WorkersHeardAfter, long OkAnswers, long UsageOk);
 
 /// <summary>
 /// kill -9 of the control plane under a steady load of invocations and uploads, started again
@@ -28,17 +28,16 @@ public static class ControlPlaneRestartScenario
         var clock = new Timeline();
         var load = SteadyLoad.RunAsync(bed.Api, FaultBed.EchoFunction, PerSecond, Duration, FaultBed.ClientTimeout);
         var uploads = UploadLoop.RunAsync(bed.Api, clock, UploadInterval, Duration);
-        await clock.At(KillAt);
+        var killedAt = await clock.At(KillAt);
         await bed.Cluster.KillControlPlaneAsync();
-        var killedAt = clock.Now;
         await clock.At(RestartAt);
         var restartedWall = DateTimeOffset.UtcNow;
         await bed.Cluster.StartControlPlaneAsync();
         var servingAt = clock.Now;
-        var samples = await load;
-        var uploaded = await uploads;
         await bed.Cluster.WaitForLiveWorkersAsync(bed.Api, Enumerable.Range(0, bed.Cluster.WorkerCount), TimeSpan.FromSeconds(30), row => row.LastHeartbeat > restartedWall);
         var heardAllAfter = clock.Now - servingAt;
+        var samples = await load;
+        var uploaded = await uploads;
         var missing = await UploadLoop.MissingAsync(bed.Api, uploaded);
 
         // Usage of the load (and the bed's warm-up) once the new process has flushed.
@@ -48,13 +47,14 @@ public static class ControlPlaneRestartScenario
         var usageOk = usage.GetValueOrDefault("OK");
 
         var report = new FaultReport($"kill -9 of the control plane under {PerSecond:0} invocations/s and an upload every {UploadInterval.TotalMilliseconds:0} ms");
-        report.Phase("before the kill", Timeline.Between(samples, TimeSpan.Zero, killedAt));
-        report.Phase("control plane down or starting", Timeline.Between(samples, killedAt, servingAt));
+        report.Phase("answered before the kill", Timeline.DoneBefore(samples, killedAt));
+        report.Phase("in flight at the kill", Timeline.InFlightAt(samples, killedAt));
+        report.Phase("sent while down or starting", Timeline.Between(samples, killedAt, servingAt));
         report.Phase("after it served again", Timeline.Between(samples, servingAt, TimeSpan.MaxValue));
         report.Fact($"Killed at {Timeline.Seconds(killedAt)}, started at {Timeline.Seconds(RestartAt)}, answering /healthz at {Timeline.Seconds(servingAt)} ({(servingAt - killedAt).TotalMilliseconds:0} ms without a control plane).");
-        report.Fact($"All {bed.Cluster.WorkerCount} workers were live with a heartbeat received by the new process {heardAllAfter.TotalMilliseconds:0} ms after it served (checked after the load).");
+        report.Fact($"All {bed.Cluster.WorkerCount} workers were live with a heartbeat received by the new process {heardAllAfter.TotalMilliseconds:0} ms after it served.");
         report.Fact($"Uploads before the kill: {UploadLoop.Describe(uploaded, TimeSpan.Zero, killedAt)}; while down: {UploadLoop.Describe(uploaded, killedAt, servingAt)}; after: {UploadLoop.Describe(uploaded, servingAt, TimeSpan.MaxValue)}. Acknowledged uploads missing afterwards: {missing.Count}.");
         report.Fact($"Usage counted {usageOk} OK invocations of the {okAnswers} OK answers: {okAnswers - usageOk} lost with the killed process (at most one flush interval, {FlushInterval.TotalSeconds:0} s, is documented).");
-        return new ControlPlaneRestartResult(report, samples, uploaded, missing, killedAt, servingAt, okAnswers, usageOk);
+        return new ControlPlaneRestartResult(report, samples, uploaded, missing, killedAt, servingAt, heardAllAfter, okAnswers, usageOk);
     }
 }

@@ -57,13 +57,13 @@ public sealed class FaultBed : IAsyncDisposable
     }
 
     /// <summary>Invokes <paramref name="function"/> until <paramref name="count"/> answers in a row were OK (bounded); returns them.</summary>
-    public async Task<IReadOnlyList<Sample>> UntilOkAsync(string function, int count, TimeSpan timeout, PlatformApi? api = null)
+    public async Task<IReadOnlyList<Sample>> UntilOkAsync(string function, int count, TimeSpan timeout, PlatformApi? api = null, bool checkEcho = true)
     {
         var started = Stopwatch.GetTimestamp();
         var run = new List<Sample>();
         for (var i = 0; run.Count < count; i++)
         {
-            var sample = await SteadyLoad.InvokeAsync(api ?? Api, function, i, Stopwatch.GetElapsedTime(started), ClientTimeout);
+            var sample = await SteadyLoad.InvokeAsync(api ?? Api, function, i, Stopwatch.GetElapsedTime(started), ClientTimeout, checkEcho);
             if (sample.Ok) run.Add(sample);
             else run.Clear();
             if (Stopwatch.GetElapsedTime(started) > timeout)

@@ -25,9 +25,8 @@ public static class PostgresOutageScenario
         var clock = new Timeline();
         var load = SteadyLoad.RunAsync(bed.Api, FaultBed.EchoFunction, PerSecond, Duration, FaultBed.ClientTimeout);
         var uploads = UploadLoop.RunAsync(bed.Api, clock, UploadInterval, Duration);
-        await clock.At(StopAt);
+        var stoppedAt = await clock.At(StopAt);
         await bed.Cluster.Postgres.StopServerAsync();
-        var stoppedAt = clock.Now;
         await clock.At(stoppedAt + Outage);
         await bed.Cluster.Postgres.StartServerAsync();
         var startedAt = clock.Now;
@@ -41,8 +40,9 @@ public static class PostgresOutageScenario
         var usageOk = usage.GetValueOrDefault("OK");
 
         var report = new FaultReport($"PostgreSQL stopped for {Outage.TotalSeconds:0} s under {PerSecond:0} invocations/s and an upload every {UploadInterval.TotalSeconds:0} s");
-        report.Phase("before the outage", Timeline.Between(samples, TimeSpan.Zero, stoppedAt));
-        report.Phase("PostgreSQL down", Timeline.Between(samples, stoppedAt, startedAt));
+        report.Phase("answered before the outage", Timeline.DoneBefore(samples, stoppedAt));
+        report.Phase("in flight when it stopped", Timeline.InFlightAt(samples, stoppedAt));
+        report.Phase("sent while PostgreSQL was down", Timeline.Between(samples, stoppedAt, startedAt));
         report.Phase("after it started", Timeline.Between(samples, startedAt, TimeSpan.MaxValue));
         report.Fact($"Stopped at {Timeline.Seconds(stoppedAt)} (pg_ctl stop -m immediate), started again at {Timeline.Seconds(startedAt)}.");
         report.Fact($"Uploads before: {UploadLoop.Describe(uploaded, TimeSpan.Zero, stoppedAt)}; during: {UploadLoop.Describe(uploaded, stoppedAt, startedAt)}; after: {UploadLoop.Describe(uploaded, startedAt, TimeSpan.MaxValue)}. Acknowledged uploads missing afterwards: {missing.Count}.");

@@ -45,8 +45,9 @@ public static class WorkerKillScenario
         }
 
         var report = new FaultReport($"kill -9 of a worker under {PerSecond:0} invocations/s (3 workers)");
-        report.Phase("before the kill", Timeline.Between(samples, TimeSpan.Zero, killedAt));
-        report.Phase("worker dead, until it rejoined", Timeline.Between(samples, killedAt, restartedAt + rejoinedAfter));
+        report.Phase("answered before the kill", Timeline.DoneBefore(samples, killedAt));
+        report.Phase("in flight at the kill", Timeline.InFlightAt(samples, killedAt));
+        report.Phase("sent while dead, until it rejoined", Timeline.Between(samples, killedAt, restartedAt + rejoinedAfter));
         report.Phase("after it rejoined", Timeline.Between(samples, restartedAt + rejoinedAfter, TimeSpan.MaxValue));
         report.Phase("whole run", samples);
         var served = samples.Count(s => s.Worker == victimId && s.SentAt >= restartedAt + rejoinedAfter);
