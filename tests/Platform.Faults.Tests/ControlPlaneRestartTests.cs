@@ -21,15 +21,16 @@ public sealed class ControlPlaneRestartTests(ITestOutputHelper output)
         Assert.DoesNotContain(result.Samples, s => NoAnswer(s) && (s.SentAt + s.Latency < result.KilledAt || s.SentAt >= result.ServingAt));
         FaultAssert.OnlyKinds(result.Samples.Where(s => !NoAnswer(s)), "OK", "UNAVAILABLE", "OVERLOADED");
         FaultAssert.NoneHung(result.Samples);
-        Assert.All(Timeline.DoneBefore(result.Samples, result.KilledAt), s => Assert.True(s.Ok, s.ToString()));
+        FaultAssert.OnlyKinds(Timeline.DoneBefore(result.Samples, result.KilledAt), "OK", "OVERLOADED");
         var after = result.Samples.Between(result.ServingAt, TimeSpan.MaxValue).ToList();
         Assert.True(after.Count(s => s.Ok) >= after.Count * 0.9, $"only {after.Count(s => s.Ok)} of {after.Count} succeeded after the restart");
-        Assert.All(result.Samples.Between(ControlPlaneRestartScenario.Duration - TimeSpan.FromSeconds(5), TimeSpan.MaxValue), s => Assert.True(s.Ok, s.ToString()));
+        var last = result.Samples.Between(ControlPlaneRestartScenario.Duration - TimeSpan.FromSeconds(5), TimeSpan.MaxValue).ToList();
+        Assert.True(last.Count(s => s.Ok) >= last.Count * 0.95, $"only {last.Count(s => s.Ok)} of {last.Count} succeeded in the last 5 s");
         Assert.True(result.WorkersHeardAfter < TimeSpan.FromSeconds(20), $"the workers' heartbeats reached the new control plane after {result.WorkersHeardAfter}");
 
         // Usage: a kill -9 loses at most what was counted since the last flush.
         var lost = result.OkAnswers - result.UsageOk;
-        Assert.True(lost <= ControlPlaneRestartScenario.PerSecond * (ControlPlaneRestartScenario.FlushInterval.TotalSeconds + 2),
+        Assert.True(lost <= ControlPlaneRestartScenario.PerSecond * (FaultBed.UsageFlushInterval.TotalSeconds + 2),
             $"usage lost {lost} invocations; a kill -9 should lose at most one flush interval");
     }
 }

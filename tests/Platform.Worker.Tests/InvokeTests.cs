@@ -206,14 +206,9 @@ public sealed class InvokeTests
     [Fact]
     public async Task Invoke_WhileEverySlotIsBusy_WaitsUpToTheQueueTimeoutForASlot()
     {
-        await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "1", ["QueueTimeout"] = "00:00:05" });
-        var spin = Guest.FromWat(Wat.Spin);
-        var hello = Guest.FromWat(Wat.Hello);
-        await worker.PushAsync(spin);
-        await worker.PushAsync(hello);
+        var (worker, slow, hello) = await OneBusySlotAsync(slowMs: 300, new() { ["QueueTimeout"] = "00:00:05" });
+        await using var _ = worker;
 
-        var slow = worker.InvokeAsync(spin, limits: Limits(fuel: 1_000_000_000_000, timeoutMs: 300));
-        await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 1, TimeSpan.FromSeconds(10), "the slow invocation to start");
         var queued = worker.InvokeAsync(hello);
 
         Assert.Equal("TIMEOUT", (await slow).Outcome);
@@ -223,14 +218,8 @@ public sealed class InvokeTests
     [Fact]
     public async Task Invoke_WhileEverySlotIsBusyAndTheQueueIsFull_IsOverloadedAtOnce()
     {
-        await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "1", ["QueueTimeout"] = "00:00:05", ["MaxQueuedInvocations"] = "0" });
-        var spin = Guest.FromWat(Wat.Spin);
-        var hello = Guest.FromWat(Wat.Hello);
-        await worker.PushAsync(spin);
-        await worker.PushAsync(hello);
-
-        var slow = worker.InvokeAsync(spin, limits: Limits(fuel: 1_000_000_000_000, timeoutMs: 1_000));
-        await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 1, TimeSpan.FromSeconds(10), "the slow invocation to start");
+        var (worker, slow, hello) = await OneBusySlotAsync(slowMs: 1_000, new() { ["QueueTimeout"] = "00:00:05", ["MaxQueuedInvocations"] = "0" });
+        await using var _ = worker;
 
         var watch = Stopwatch.StartNew();
         await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, "OVERLOADED");
@@ -239,24 +228,40 @@ public sealed class InvokeTests
     }
 
     [Fact]
-    public async Task Invoke_WhileEverySlotIsBusy_IsOverloadedAtOnce()
+    public async Task Invoke_WhileEverySlotIsBusyPastTheQueueTimeout_IsOverloaded()
     {
-        await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "1" });
-        var spin = Guest.FromWat(Wat.Spin);
-        var hello = Guest.FromWat(Wat.Hello);
-        await worker.PushAsync(spin);
-        await worker.PushAsync(hello);
-
-        var slow = worker.InvokeAsync(spin, limits: Limits(fuel: 1_000_000_000_000, timeoutMs: 1_000));
-        await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 1, TimeSpan.FromSeconds(10), "the slow invocation to start");
+        var (worker, slow, hello) = await OneBusySlotAsync(slowMs: 1_000, []);
+        await using var _ = worker;
 
         var watch = Stopwatch.StartNew();
         await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, "OVERLOADED");
-        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"the refusal took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"the refusal took {watch.Elapsed} (queue timeout 20 ms)");
 
         Assert.Equal("TIMEOUT", (await slow).Outcome);
         Assert.Equal("OK", (await worker.InvokeAsync(hello)).Outcome);
         Assert.Equal(0, (await worker.StatusAsync()).InFlight);
+    }
+
+    /// <summary>A worker with one sandbox slot, taken by a loop that runs <paramref name="slowMs"/>; a hello pushed to try next.</summary>
+    private static async Task<(TestWorker Worker, Task<WorkerInvokeResponse> Slow, Guest Hello)> OneBusySlotAsync(int slowMs, Dictionary<string, string?> settings)
+    {
+        settings["MaxConcurrentInvocations"] = "1";
+        var worker = await TestWorker.StartAsync(settings: settings);
+        try
+        {
+            var spin = Guest.FromWat(Wat.Spin);
+            var hello = Guest.FromWat(Wat.Hello);
+            await worker.PushAsync(spin);
+            await worker.PushAsync(hello);
+            var slow = worker.InvokeAsync(spin, limits: Limits(fuel: 1_000_000_000_000, timeoutMs: slowMs));
+            await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 1, TimeSpan.FromSeconds(10), "the slow invocation to start");
+            return (worker, slow, hello);
+        }
+        catch
+        {
+            await worker.DisposeAsync();
+            throw;
+        }
     }
 
     [Fact]

@@ -130,6 +130,7 @@ internal sealed partial class InvocationRouter(
             throw new PlatformException(ErrorCode.Unavailable, "every live worker is failing (circuit open); retry later");
         var attempts = Math.Min(options.Value.MaxInvokeAttempts, candidates.Count);
         RpcException? last = null;
+        var overloaded = false;
         for (var attempt = 0; attempt < attempts; attempt++)
         {
             var worker = candidates[attempt];
@@ -149,6 +150,7 @@ internal sealed partial class InvocationRouter(
             catch (RpcException ex) when (NeverStarted(ex))
             {
                 last = ex;
+                overloaded |= Reason(ex) == "OVERLOADED";
             }
             catch (RpcException ex)
             {
@@ -156,7 +158,9 @@ internal sealed partial class InvocationRouter(
             }
         }
 
-        throw Translate(last!, candidates[attempts - 1]);
+        // Saturation is the cause worth reporting: a later candidate that could not even get the
+        // module (the database down) only failed because the ones holding it were full.
+        throw overloaded ? Saturated() : Translate(last!, candidates[attempts - 1]);
     }
 
     public static V1.InvocationLimits Limits(FunctionConfig config, EffectiveQuotas quotas) => new()
@@ -182,9 +186,9 @@ internal sealed partial class InvocationRouter(
         response.DurationUs,
         string.IsNullOrEmpty(response.WorkerId) ? worker.Id : response.WorkerId);
 
-    /// <summary>The worker refused before running anything, or was never reached.</summary>
+    /// <summary>The worker refused before running anything (saturated, or it could not obtain the module), or was never reached.</summary>
     private static bool NeverStarted(RpcException ex) =>
-        Reason(ex) == "OVERLOADED"
+        Reason(ex) is "OVERLOADED" or "UNAVAILABLE"
         || (ex.StatusCode == StatusCode.Unavailable && IsConnectFailure(ex.Status.DebugException));
 
     private static bool IsConnectFailure(Exception? exception)
@@ -200,9 +204,11 @@ internal sealed partial class InvocationRouter(
 
     private static string? Reason(RpcException ex) => ex.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
 
+    private static PlatformException Saturated() => new(ErrorCode.Overloaded, "every worker that could run the function is saturated; retry later");
+
     private static PlatformException Translate(RpcException ex, WorkerInfo worker) => Reason(ex) switch
     {
-        "OVERLOADED" => new PlatformException(ErrorCode.Overloaded, "every worker that could run the function is saturated; retry later"),
+        "OVERLOADED" => Saturated(),
         "UNAVAILABLE" => new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} could not obtain the module: {ex.Status.Detail}"),
         _ => ex.StatusCode switch
         {

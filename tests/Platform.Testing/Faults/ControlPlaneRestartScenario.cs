@@ -19,9 +19,6 @@ public static class ControlPlaneRestartScenario
     public static readonly TimeSpan RestartAt = TimeSpan.FromSeconds(8);
     public static readonly TimeSpan UploadInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>How often the control plane adds usage to PostgreSQL (its default): what a kill -9 may lose.</summary>
-    public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(5);
-
     public static async Task<ControlPlaneRestartResult> RunAsync()
     {
         await using var bed = await FaultBed.StartAsync();
@@ -40,11 +37,7 @@ public static class ControlPlaneRestartScenario
         var uploaded = await uploads;
         var missing = await UploadLoop.MissingAsync(bed.Api, uploaded);
 
-        // Usage of the load (and the bed's warm-up) once the new process has flushed.
-        await Task.Delay(FlushInterval + TimeSpan.FromSeconds(2));
-        var usage = await bed.Api.UsageOutcomesAsync();
-        var okAnswers = samples.Count(s => s.Ok) + bed.WarmUp.Count;
-        var usageOk = usage.GetValueOrDefault("OK");
+        var (okAnswers, usageOk) = await bed.UsageAfterFlushAsync(samples);
 
         var report = new FaultReport($"kill -9 of the control plane under {PerSecond:0} invocations/s and an upload every {UploadInterval.TotalMilliseconds:0} ms");
         report.Phase("answered before the kill", Timeline.DoneBefore(samples, killedAt));
@@ -54,7 +47,8 @@ public static class ControlPlaneRestartScenario
         report.Fact($"Killed at {Timeline.Seconds(killedAt)}, started at {Timeline.Seconds(RestartAt)}, answering /healthz at {Timeline.Seconds(servingAt)} ({(servingAt - killedAt).TotalMilliseconds:0} ms without a control plane).");
         report.Fact($"All {bed.Cluster.WorkerCount} workers were live with a heartbeat received by the new process {heardAllAfter.TotalMilliseconds:0} ms after it served.");
         report.Fact($"Uploads before the kill: {UploadLoop.Describe(uploaded, TimeSpan.Zero, killedAt)}; while down: {UploadLoop.Describe(uploaded, killedAt, servingAt)}; after: {UploadLoop.Describe(uploaded, servingAt, TimeSpan.MaxValue)}. Acknowledged uploads missing afterwards: {missing.Count}.");
-        report.Fact($"Usage counted {usageOk} OK invocations of the {okAnswers} OK answers: {okAnswers - usageOk} lost with the killed process (at most one flush interval, {FlushInterval.TotalSeconds:0} s, is documented).");
+        report.Fact($"Usage counted {usageOk} OK invocations of the {okAnswers} OK answers: {okAnswers - usageOk} lost with the killed process (at most one flush interval, {FaultBed.UsageFlushInterval.TotalSeconds:0} s, is documented).");
+        foreach (var failure in LoadStats.Failures(samples, killedAt, "the kill")) report.Fact($"Not OK: {failure}.");
         return new ControlPlaneRestartResult(report, samples, uploaded, missing, killedAt, servingAt, heardAllAfter, okAnswers, usageOk);
     }
 }

@@ -21,6 +21,9 @@ public sealed class FaultBed : IAsyncDisposable
     /// <summary>The load's own bound per request: well past the deadline, so a hang shows as <c>client-timeout</c>.</summary>
     public static readonly TimeSpan ClientTimeout = Deadline + TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the control plane adds usage to PostgreSQL (its default): what a kill -9 may lose.</summary>
+    public static readonly TimeSpan UsageFlushInterval = TimeSpan.FromSeconds(5);
+
     private FaultBed(ProcessCluster cluster, PlatformApi api)
     {
         Cluster = cluster;
@@ -72,6 +75,17 @@ public sealed class FaultBed : IAsyncDisposable
         }
 
         return run;
+    }
+
+    /// <summary>
+    /// After one usage flush interval (and a margin), the OK answers this bed's invocations got
+    /// (the warm-up's and <paramref name="samples"/>) against the OK invocations usage counted.
+    /// </summary>
+    public async Task<(long OkAnswers, long UsageOk)> UsageAfterFlushAsync(IEnumerable<Sample> samples)
+    {
+        await Task.Delay(UsageFlushInterval + TimeSpan.FromSeconds(2));
+        var usage = await Api.UsageOutcomesAsync();
+        return (samples.Count(s => s.Ok) + WarmUp.Count, usage.GetValueOrDefault("OK"));
     }
 
     /// <summary>The resident memory of the control plane and of each running worker, in MiB.</summary>

@@ -34,10 +34,7 @@ public static class PostgresOutageScenario
         var uploaded = await uploads;
         var missing = await UploadLoop.MissingAsync(bed.Api, uploaded);
 
-        await Task.Delay(ControlPlaneRestartScenario.FlushInterval + TimeSpan.FromSeconds(2));
-        var usage = await bed.Api.UsageOutcomesAsync();
-        var okAnswers = samples.Count(s => s.Ok) + bed.WarmUp.Count;
-        var usageOk = usage.GetValueOrDefault("OK");
+        var (okAnswers, usageOk) = await bed.UsageAfterFlushAsync(samples);
 
         var report = new FaultReport($"PostgreSQL stopped for {Outage.TotalSeconds:0} s under {PerSecond:0} invocations/s and an upload every {UploadInterval.TotalSeconds:0} s");
         report.Phase("answered before the outage", Timeline.DoneBefore(samples, stoppedAt));
@@ -47,6 +44,7 @@ public static class PostgresOutageScenario
         report.Fact($"Stopped at {Timeline.Seconds(stoppedAt)} (pg_ctl stop -m immediate), started again at {Timeline.Seconds(startedAt)}.");
         report.Fact($"Uploads before: {UploadLoop.Describe(uploaded, TimeSpan.Zero, stoppedAt)}; during: {UploadLoop.Describe(uploaded, stoppedAt, startedAt)}; after: {UploadLoop.Describe(uploaded, startedAt, TimeSpan.MaxValue)}. Acknowledged uploads missing afterwards: {missing.Count}.");
         report.Fact($"Usage counted {usageOk} OK invocations of the {okAnswers} OK answers (the counts of the outage were kept in memory and added after it).");
+        foreach (var failure in LoadStats.Failures(samples, stoppedAt, "the stop")) report.Fact($"Not OK: {failure}.");
         return new PostgresOutageResult(report, samples, uploaded, missing, stoppedAt, startedAt, okAnswers, usageOk);
     }
 }

@@ -11,6 +11,9 @@ namespace Platform.Testing.Faults;
 /// </summary>
 public readonly record struct Sample(int Sequence, TimeSpan SentAt, TimeSpan Latency, int Status, string? Code, string? Worker, string? Failure)
 {
+    /// <summary>The problem document's detail of an answer other than 200 (what the platform said was wrong).</summary>
+    public string? Detail { get; init; }
+
     public bool Ok => Status == 200 && Failure is null;
 
     /// <summary>What the sample counts as: OK, the problem code, or the transport failure.</summary>
@@ -42,6 +45,14 @@ public sealed record LoadStats(int Sent, int Ok, IReadOnlyDictionary<string, int
     public string KindsText => string.Join(", ", Kinds.Select(k => $"{k.Key} {k.Value}"));
 
     /// <summary>A table row: sent, OK (ratio), kinds, p50, p99, max.</summary>
+    /// <summary>For each kind of answer other than OK: <c>UNAVAILABLE 3, sent 0.00 s to 1.20 s after the kill: "detail"</c>.</summary>
+    public static IEnumerable<string> Failures(IEnumerable<Sample> samples, TimeSpan faultAt, string fault) =>
+        samples.Where(s => !s.Ok).GroupBy(s => s.Kind).Select(g =>
+            $"{g.Key} {g.Count()}, sent {Seconds(g.Min(s => s.SentAt) - faultAt)} to {Seconds(g.Max(s => s.SentAt) - faultAt)} after {fault}"
+            + (g.FirstOrDefault(s => s.Detail is not null).Detail is { } detail ? $": \"{detail}\"" : ""));
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+
     public IReadOnlyList<string> Row(string phase) =>
     [
         phase,

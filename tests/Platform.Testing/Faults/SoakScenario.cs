@@ -55,6 +55,7 @@ public static class SoakScenario
         report.Phase("second minute", Timeline.Between(samples, Duration / 2, TimeSpan.MaxValue));
         foreach (var process in before.Keys)
             report.Fact($"{process}: RSS {before[process]:0} MiB before, {middle.GetValueOrDefault(process):0} MiB after one minute, {after.GetValueOrDefault(process):0} MiB after two (peak {peak[process]:0} MiB).");
+        foreach (var failure in LoadStats.Failures(samples, TimeSpan.Zero, "the start")) report.Fact($"Not OK: {failure}.");
         return new SoakResult(report, samples, before, middle, after, peak);
     }
 }

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Platform.Testing.Processes;
 
 namespace Platform.Testing.Faults;
@@ -50,7 +52,10 @@ public static class SteadyLoad
         {
             var answer = await api.InvokeAsync(function, input, cts.Token);
             var wrong = checkEcho && answer.Status == HttpStatusCode.OK && answer.Body != input;
-            return new Sample(sequence, sentAt, Stopwatch.GetElapsedTime(began), (int)answer.Status, answer.Code, answer.Worker, wrong ? "wrong-output" : null);
+            return new Sample(sequence, sentAt, Stopwatch.GetElapsedTime(began), (int)answer.Status, answer.Code, answer.Worker, wrong ? "wrong-output" : null)
+            {
+                Detail = answer.Status == HttpStatusCode.OK ? null : Problem.Detail(answer.Body),
+            };
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
@@ -75,6 +80,22 @@ public static class SteadyLoad
         finally
         {
             gate.Release();
+        }
+    }
+
+    private static class Problem
+    {
+        /// <summary>The <c>detail</c> of a problem document (for reports), or null.</summary>
+        public static string? Detail(string body)
+        {
+            try
+            {
+                return body.StartsWith('{') ? JsonNode.Parse(body)?["detail"]?.GetValue<string>() : null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
         }
     }
 }

@@ -55,6 +55,7 @@ public static class WorkerKillScenario
         report.Fact($"It was registered and live again {rejoinedAfter.TotalMilliseconds:0} ms after its start and served {served} invocations of the load after that; "
             + (servedAgainAt is { } again ? $"placement sent it work again {(again - restartedAt).TotalMilliseconds:0} ms after its start." : "placement did not send it work again within 60 s after the load."));
         report.Fact($"Slowest answer {LoadStats.Of(samples).MaxMs:0} ms against a deadline of {FaultBed.Deadline.TotalMilliseconds:0} ms (timeout + margin); answers after the deadline: {samples.Count(s => s.Latency > FaultBed.Deadline)}.");
+        foreach (var failure in LoadStats.Failures(samples, killedAt, "the kill")) report.Fact($"Not OK: {failure}.");
         return new WorkerKillResult(report, samples, victimId, killedAt, restartedAt, rejoinedAfter, served, servedAgainAt);
     }
 }
