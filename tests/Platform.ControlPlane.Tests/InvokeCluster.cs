@@ -39,7 +39,8 @@ internal sealed class InvokeCluster : IAsyncDisposable
         {
             ["role"] = "control-plane",
             ["Platform:Cluster:HeartbeatInterval"] = "00:00:00.200",
-            ["Platform:Cluster:WorkerTtl"] = "00:00:02",
+            // Generous: a worker starved of CPU by spinning sandboxes and the other test projects must not drop out.
+            ["Platform:Cluster:WorkerTtl"] = "00:00:06",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             all[key] = value;

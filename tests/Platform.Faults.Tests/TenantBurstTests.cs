@@ -10,7 +10,10 @@ public sealed class TenantBurstTests(ITestOutputHelper output)
         var result = await TenantBurstScenario.RunAsync();
         output.WriteLine(result.Report.ToString());
 
-        FaultAssert.OnlyKinds(result.Noisy, "OK", "RATE_LIMITED", "CONCURRENCY_LIMITED");
+        // What the load generator did not send (its own bound on requests in flight) never reached the platform.
+        var sent = result.Noisy.Where(s => s.Failure != "not-sent").ToList();
+        Assert.True(sent.Count >= result.Noisy.Count / 2, $"only {sent.Count} of {result.Noisy.Count} requests were sent");
+        FaultAssert.OnlyKinds(sent, "OK", "RATE_LIMITED", "CONCURRENCY_LIMITED");
         Assert.Contains(result.Noisy, s => s.Code == "RATE_LIMITED");
         Assert.Contains(result.Noisy, s => s.Code == "CONCURRENCY_LIMITED");
         Assert.Contains(result.Noisy, s => s.Ok);

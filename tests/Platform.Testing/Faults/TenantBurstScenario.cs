@@ -40,7 +40,7 @@ public static class TenantBurstScenario
         var clock = new Timeline();
         var calm = SteadyLoad.RunAsync(bed.Api, FaultBed.EchoFunction, CalmPerSecond, Phase, FaultBed.ClientTimeout);
         var spike = Task.WhenAll(Enumerable.Range(0, SpikeSize).Select(i => SteadyLoad.InvokeAsync(noisy, NoisyFunction, -1 - i, TimeSpan.Zero, FaultBed.ClientTimeout, checkEcho: false)));
-        var flood = SteadyLoad.RunAsync(noisy, NoisyFunction, NoisyOffered, Phase, FaultBed.ClientTimeout, maxInFlight: 64, checkEcho: false);
+        var flood = SteadyLoad.RunAsync(noisy, NoisyFunction, NoisyOffered, Phase, FaultBed.ClientTimeout, maxInFlight: 128, checkEcho: false);
         var during = await calm;
         IReadOnlyList<Sample> noisySamples = [.. await spike, .. await flood];
         var elapsed = clock.Now;
