@@ -34,6 +34,6 @@ internal static class Faults
         var result = await scenario();
         report.Heading($"{HeadingPrefix}: {result.Title}");
         report.Table(LoadStats.Header, result.Phases.Select(p => p.Stats.Row(p.Phase)));
-        foreach (var fact in result.Facts) report.Paragraph("- " + fact);
+        report.Paragraph(string.Join("\n", result.Facts.Select(fact => "- " + fact)));
     }
 }

@@ -51,7 +51,7 @@ public sealed record LoadStats(int Sent, int Ok, IReadOnlyDictionary<string, int
             $"{g.Key} {g.Count()}, sent {Seconds(g.Min(s => s.SentAt) - faultAt)} to {Seconds(g.Max(s => s.SentAt) - faultAt)} after {fault}"
             + (g.FirstOrDefault(s => s.Detail is not null).Detail is { } detail ? $": \"{detail}\"" : ""));
 
-    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+    private static string Seconds(TimeSpan t) => (Math.Round(t.TotalSeconds, 2) + 0.0).ToString("0.00", CultureInfo.InvariantCulture) + " s"; // + 0.0: no "-0.00"
 
     public IReadOnlyList<string> Row(string phase) =>
     [
