@@ -53,6 +53,7 @@ public static class ControlPlaneServiceCollectionExtensions
                 .ConfigureCommandFilter(_ => Activity.Current is not null)
                 .ConfigureBatchFilter(_ => Activity.Current is not null))
             .Build());
+        services.AddSingleton<DatabaseCircuit>();
         services.AddSingleton(sp => new Db(sp.GetRequiredService<NpgsqlDataSource>(), BuildRetryPipeline(sp)));
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<MigrationHostedService>();
@@ -146,6 +147,7 @@ public static class ControlPlaneServiceCollectionExtensions
                 MinimumThroughput = 3,
                 SamplingDuration = TimeSpan.FromSeconds(10),
                 BreakDuration = database.CircuitBreakDuration,
+                StateProvider = services.GetRequiredService<DatabaseCircuit>().State,
             });
         }
 

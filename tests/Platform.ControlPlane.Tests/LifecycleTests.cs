@@ -169,6 +169,8 @@ public sealed class LifecycleTests(PostgresFixture postgres) : IAsyncLifetime
         var health = await new global::Grpc.Health.V1.Health.HealthClient(host.Channel)
             .CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest(), deadline: TestTimeouts.Deadline()).ResponseAsync.Within();
         Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
+        // Three units of work failed after their retries: database calls now fail fast, and operators see it.
+        Assert.Matches("""(?m)^platform_database_circuit_open(\{[^}]*\})? 1$""", await MetricsAsync(host));
 
         proxy.Unblock();
 
@@ -187,6 +189,7 @@ public sealed class LifecycleTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.True(recoveredWithin.Elapsed < TimeSpan.FromSeconds(5), $"uploads recovered after {recoveredWithin.Elapsed}");
         var versions = await _database.ScalarAsync<long>("SELECT count(*) FROM function_versions");
         Assert.Equal(1, versions);
+        Assert.Matches("""(?m)^platform_database_circuit_open(\{[^}]*\})? 0$""", await MetricsAsync(host));
         using var readyAgain = await host.CreateClient().GetAsync("/readyz").Within();
         Assert.Equal(HttpStatusCode.OK, readyAgain.StatusCode);
     }
@@ -206,4 +209,12 @@ public sealed class LifecycleTests(PostgresFixture postgres) : IAsyncLifetime
     private sealed record CreatedTenant(string Name, string ApiKey);
 
     private sealed record Deployed(string Name, int Version, string Sha256);
+
+    private static async Task<string> MetricsAsync(PlatformTestHost host)
+    {
+        using var scraper = host.CreateClient();
+        using var scrape = await scraper.GetAsync("/metrics").Within();
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        return await scrape.Content.ReadAsStringAsync().Within();
+    }
 }

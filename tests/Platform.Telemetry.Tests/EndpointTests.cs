@@ -41,6 +41,7 @@ public sealed class EndpointTests(TelemetryEnvironment environment)
         Assert.Matches($$"""(?m)^platform_invocation_fuel_count\{[^}]*tenant="{{tenant}}"\} 1$""", text);
         Assert.Matches($$"""(?m)^platform_rejections_total\{[^}]*reason="out_of_fuel",tenant="{{tenant}}"\} 1$""", text);
         Assert.Matches("""(?m)^platform_workers_live\{[^}]*\} 2$""", text);
+        Assert.Matches("""(?m)^platform_database_circuit_open\{[^}]*\} 0$""", text);
         Assert.Matches("""(?m)^platform_pushes_total\{[^}]*result="ok"\} \d+$""", text);
         Assert.Matches("""(?m)^target_info\{[^}]*service_name="platform-control-plane"[^}]*\} 1$""", text);
         // Instrumentation besides the platform's own.
@@ -85,6 +86,7 @@ public sealed class EndpointTests(TelemetryEnvironment environment)
         Assert.Matches($$"""(?m)^platform_worker_invocations_total\{[^}]*outcome="ok",worker="{{worker.Id}}"\} [1-9]\d*$""", text);
         Assert.Matches($$"""(?m)^platform_cache_lookups_total\{[^}]*result="(memory|miss)",worker="{{worker.Id}}"\} [1-9]\d*$""", text);
         Assert.Matches($$"""(?m)^platform_worker_invocations_in_flight\{[^}]*worker="{{worker.Id}}"\} 0$""", text);
+        Assert.Matches($$"""(?m)^platform_worker_invocations_queued\{[^}]*worker="{{worker.Id}}"\} 0$""", text);
         Assert.Matches($$"""(?m)^platform_module_compile_duration_seconds_count\{[^}]*worker="{{worker.Id}}"\} \d+$""", text);
         Assert.Matches($$"""(?m)^target_info\{[^}]*service_instance_id="{{worker.Id}}"[^}]*service_name="platform-worker"[^}]*\} 1$""", text);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Cluster;
+using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Invocation;
 using Platform.ControlPlane.Usage;
@@ -31,6 +32,7 @@ internal sealed class ControlPlaneMetrics
     public const string LiveWorkersName = "platform.workers.live";
     public const string PushesName = "platform.pushes";
     public const string UsageFlushLagName = "platform.usage.flush.lag";
+    public const string DatabaseCircuitName = "platform.database.circuit.open";
 
     private static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
     private static readonly long[] FuelBuckets = [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000];
@@ -42,7 +44,7 @@ internal sealed class ControlPlaneMetrics
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _pushes;
 
-    public ControlPlaneMetrics(IMeterFactory meterFactory, ILiveWorkers workers, IOptions<ControlPlaneOptions> options, UsageAggregator usage)
+    public ControlPlaneMetrics(IMeterFactory meterFactory, ILiveWorkers workers, IOptions<ControlPlaneOptions> options, UsageAggregator usage, DatabaseCircuit database)
     {
         _includeFunction = options.Value.Telemetry.IncludeFunctionLabel;
         var meter = meterFactory.Create(ControlPlaneTelemetry.MeterName);
@@ -61,6 +63,7 @@ internal sealed class ControlPlaneMetrics
         _pushes = meter.CreateCounter<long>(PushesName, unit: "{push}", description: "Module pushes to one worker, by result");
         meter.CreateObservableGauge(LiveWorkersName, () => workers.Live.Count, unit: "{worker}", description: "Workers whose heartbeat is within the TTL");
         meter.CreateObservableGauge(UsageFlushLagName, () => usage.FlushLag.TotalSeconds, unit: "s", description: "Seconds since usage was last flushed to PostgreSQL (since start before the first flush)");
+        meter.CreateObservableGauge(DatabaseCircuitName, () => database.IsOpen ? 1 : 0, description: "1 while database calls fail fast after failures (the circuit is open or testing), else 0");
     }
 
     /// <summary>The outcome label of a platform refusal, or null when the error is not an invocation's decision (not found, auth, bad input).</summary>

@@ -21,6 +21,7 @@ internal sealed class WorkerMetrics : IArtifactCacheObserver
     public const string CompileDurationName = "platform.module.compile.duration";
     public const string CacheLookupsName = "platform.cache.lookups";
     public const string InFlightName = "platform.worker.invocations.in_flight";
+    public const string QueuedName = "platform.worker.invocations.queued";
     public const string InvocationsName = "platform.worker.invocations";
 
     private static readonly double[] CompileBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -43,6 +44,7 @@ internal sealed class WorkerMetrics : IArtifactCacheObserver
         _invocations = meter.CreateCounter<long>(InvocationsName, unit: "{invocation}", description: "Invocations this worker answered, by outcome");
         var worker = _worker;
         meter.CreateObservableGauge(InFlightName, () => new Measurement<int>(gate.InFlight, worker), unit: "{invocation}", description: "Invocations executing on this worker now");
+        meter.CreateObservableGauge(QueuedName, () => new Measurement<int>(gate.Queued, worker), unit: "{invocation}", description: "Invocations waiting for a free slot on this worker now (at most Platform:QueueTimeout each)");
     }
 
     public void Lookup(CacheLookupResult result) =>
