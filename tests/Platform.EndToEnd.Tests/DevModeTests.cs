@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Grpc.Net.Client;
 using Platform.Contracts.V1;
+using Platform.Testing.Processes;
 
 namespace Platform.EndToEnd.Tests;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Platform.Testing;
+using Platform.Testing.Processes;
 using Xunit.Sdk;
 
 namespace Platform.Operations.Tests;

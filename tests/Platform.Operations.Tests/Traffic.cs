@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Platform.Testing;
+using Platform.Testing.Processes;
 
 namespace Platform.Operations.Tests;
 

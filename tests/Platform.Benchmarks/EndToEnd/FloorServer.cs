@@ -52,7 +52,7 @@ internal static class FloorServer
             "floor",
             "dotnet",
             [typeof(FloorServer).Assembly.Location, Argument],
-            new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" });
+            new Dictionary<string, string?> { ["DOTNET_gcServer"] = "1" });
         try
         {
             var line = await process.WaitForLineAsync(l => l.StartsWith(ReadyPrefix, StringComparison.Ordinal), TimeSpan.FromSeconds(60));

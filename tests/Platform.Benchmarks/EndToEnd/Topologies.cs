@@ -129,5 +129,3 @@ internal sealed class DevPlatform : IAsyncDisposable
         }
     }
 }
-
-internal sealed record DevFacts(string RestUrl, string GrpcUrl, string AdminKey, string DemoApiKey);

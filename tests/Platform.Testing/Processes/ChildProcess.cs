@@ -4,9 +4,9 @@ using System.Diagnostics;
 namespace Platform.Testing.Processes;
 
 /// <summary>
-/// A server started by the benchmark: its output is drained (and kept, for the lines the suite
-/// parses), it is stopped with SIGTERM and, failing that, killed with its process tree. Every
-/// child still running when the benchmark exits (also on a crash or Ctrl-C) is killed.
+/// A server started by a test or the benchmark: its output is drained (and kept, for the lines
+/// callers parse), it is stopped with SIGTERM and, failing that, killed with its process tree.
+/// Every child still running when the test process exits (also on a crash or Ctrl-C) is killed.
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
@@ -36,10 +36,17 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _disposed || _process.HasExited;
 
+    /// <summary>The exit code; throws while the process runs.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Every line the process wrote (stdout and stderr), in order of arrival.</summary>
     public IReadOnlyCollection<string> Lines => _lines;
 
-    public static ChildProcess Start(string name, string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <summary>Every line so far, joined with newlines.</summary>
+    public string Output => string.Join('\n', _lines);
+
+    /// <summary>Starts <paramref name="file"/>; an <paramref name="environment"/> value of null removes that variable from the inherited environment.</summary>
+    public static ChildProcess Start(string name, string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -50,7 +57,12 @@ public sealed class ChildProcess : IAsyncDisposable
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) info.Environment.Remove(key);
+            else info.Environment[key] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process);
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
@@ -91,16 +103,8 @@ public sealed class ChildProcess : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         if (!_disposed && !_process.HasExited)
         {
-            try
-            {
-                using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
-                kill?.WaitForExit(5_000);
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                // No kill(1): fall through to the hard kill.
-            }
-
+            // Not sent (no kill(1)) or ignored: the grace ends in the hard kill.
+            await SignalAsync("-TERM");
             using var cts = new CancellationTokenSource(grace);
             try
             {
@@ -117,12 +121,30 @@ public sealed class ChildProcess : IAsyncDisposable
         return Stopwatch.GetElapsedTime(started);
     }
 
-    /// <summary>SIGKILL (kill -9): no shutdown code runs. Waits until the process is gone.</summary>
-    public async Task KillAsync()
+    /// <summary>SIGINT, what Ctrl-C sends; does not wait for the exit. False when the signal was not sent (no kill(1), or the process is gone).</summary>
+    public Task<bool> InterruptAsync() => SignalAsync("-INT");
+
+    /// <summary>Waits for the exit; false when the process still runs after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>SIGKILL (kill -9), to its descendants too with <paramref name="entireProcessTree"/>: no shutdown code runs. Waits until the process is gone.</summary>
+    public async Task KillAsync(bool entireProcessTree = false)
     {
         if (!_disposed && !_process.HasExited)
         {
-            _process.Kill(entireProcessTree: false);
+            _process.Kill(entireProcessTree);
             await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         }
 
@@ -157,6 +179,23 @@ public sealed class ChildProcess : IAsyncDisposable
 
         _disposed = true;
         _process.Dispose();
+    }
+
+    /// <summary>Sends <paramref name="signal"/> with kill(1); true when kill exited with 0.</summary>
+    private async Task<bool> SignalAsync(string signal)
+    {
+        try
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", [signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+            if (kill is null) return false;
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await kill.WaitForExitAsync(cts.Token);
+            return kill.ExitCode == 0;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private void OnLine(string? line)

@@ -12,6 +12,9 @@ public static class ServerBinary
     /// </summary>
     public static string Path { get; } = Find();
 
+    /// <summary>The dotnet host to run <see cref="Path"/> with: under <c>dotnet test</c> the one running the tests (DOTNET_HOST_PATH), else dotnet from PATH.</summary>
+    public static string Host { get; } = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
     public static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
