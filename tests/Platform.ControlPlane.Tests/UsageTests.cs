@@ -156,7 +156,7 @@ public sealed class UsageTests(PostgresFixture postgres)
         await using var database = await postgres.CreateDatabaseAsync().Within();
         await using var host = await PlatformTestHost.StartAsync(database.ConnectionString).Within(TimeSpan.FromSeconds(60));
         using var admin = host.CreateClient(host.AdminKey);
-        var name = InvokeCluster.UniqueName("tenant");
+        var name = ApiCalls.UniqueName("tenant");
         JsonNode created;
         using (var response = await admin.PostAsync("/v1/tenants", new StringContent($$"""{"name":"{{name}}"}""", System.Text.Encoding.UTF8, "application/json")).Within())
         {
@@ -204,7 +204,7 @@ public sealed class UsageTests(PostgresFixture postgres)
         await using var database = await postgres.CreateDatabaseAsync().Within();
         await using var host = await PlatformTestHost.StartAsync(database.ConnectionString).Within(TimeSpan.FromSeconds(60));
         using var admin = host.CreateClient(host.AdminKey);
-        var name = InvokeCluster.UniqueName("tenant");
+        var name = ApiCalls.UniqueName("tenant");
         string key;
         using (var response = await admin.PostAsync("/v1/tenants", new StringContent($$"""{"name":"{{name}}"}""", System.Text.Encoding.UTF8, "application/json")).Within())
             key = JsonNode.Parse(await response.Content.ReadAsStringAsync().Within())!["apiKey"]!.GetValue<string>();

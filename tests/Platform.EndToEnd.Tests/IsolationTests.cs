@@ -45,7 +45,7 @@ public sealed class IsolationTests(EndToEndEnvironment environment)
     {
         using var client = cluster.Client(key);
         using var response = await client.PutAsync("/v1/functions/secret/aliases/prod", new StringContent("""{"version":1}""", System.Text.Encoding.UTF8, "application/json")).Within();
-        await TestCluster.ReadJsonAsync(response, HttpStatusCode.OK);
+        await ApiCalls.ReadJsonAsync(response, HttpStatusCode.OK);
     }
 
     /// <summary>The problem with the name swapped for a placeholder and the per-request members (trace id) dropped.</summary>

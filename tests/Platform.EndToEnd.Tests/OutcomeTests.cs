@@ -218,10 +218,10 @@ public sealed class OutcomeTests(EndToEndEnvironment environment)
         await using var controlPlane = await PlatformTestHost.StartAsync(database.ConnectionString).Within(TimeSpan.FromSeconds(60));
         using var admin = controlPlane.CreateClient(controlPlane.AdminKey);
         using var created = await admin.PostAsync("/v1/tenants", new StringContent("""{"name":"lonely"}""", Encoding.UTF8, "application/json")).Within();
-        var key = (await TestCluster.ReadJsonAsync(created, HttpStatusCode.Created))["apiKey"]!.GetValue<string>();
+        var key = (await ApiCalls.ReadJsonAsync(created, HttpStatusCode.Created))["apiKey"]!.GetValue<string>();
         using var client = controlPlane.CreateClient(key);
         using (var deployed = await client.PutAsync("/v1/functions/hello", new StringContent(Wat.Constant("hi"), Encoding.UTF8, "text/plain")).Within())
-            await TestCluster.ReadJsonAsync(deployed, HttpStatusCode.Created);
+            await ApiCalls.ReadJsonAsync(deployed, HttpStatusCode.Created);
 
         var watch = Stopwatch.StartNew();
         var rest = await TestCluster.InvokeAsync(client, "hello", Encoding.UTF8.GetBytes("x"));

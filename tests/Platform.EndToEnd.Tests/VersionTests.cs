@@ -57,7 +57,7 @@ public sealed class VersionTests(EndToEndEnvironment environment)
     {
         using var client = cluster.Client(key);
         using var response = await client.PutAsync($"/v1/functions/{function}/aliases/{alias}", new StringContent($$"""{"version": {{version}}}""", Encoding.UTF8, "application/json")).Within();
-        var body = await TestCluster.ReadJsonAsync(response, HttpStatusCode.OK);
+        var body = await ApiCalls.ReadJsonAsync(response, HttpStatusCode.OK);
         Assert.Equal(version, body["version"]!.GetValue<int>());
         Assert.Equal(alias, body["name"]!.GetValue<string>());
 

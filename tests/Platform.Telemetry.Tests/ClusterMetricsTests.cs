@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts.V1;
 using Platform.ControlPlane.Cluster;
@@ -55,10 +54,8 @@ public sealed class ClusterMetricsTests(TelemetryEnvironment environment)
         var id = "disk-" + Guid.NewGuid().ToString("N")[..6];
         var worker = await cluster.StartWorkerAsync(id);
         var wasm = Wasmtime.Module.ConvertText(Wat.Salted(Wat.Hello));
-        using (var channel = GrpcChannel.ForAddress(worker.Uri))
+        using (var push = worker.Client.PushModule(deadline: TestTimeouts.Deadline()))
         {
-            var client = worker.CreateClient(channel);
-            using var push = client.PushModule(deadline: TestTimeouts.Deadline());
             var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(wasm));
             await push.RequestStream.WriteAsync(new PushModuleRequest { Header = new PushModuleHeader { Sha256 = sha256, SizeBytes = wasm.Length } }).Within();
             await push.RequestStream.WriteAsync(new PushModuleRequest { Chunk = ByteString.CopyFrom(wasm) }).Within();

@@ -1,19 +1,13 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts.V1;
 using Platform.ControlPlane.Cluster;
-using Platform.Server;
 using Platform.Server.Telemetry;
-using Platform.Worker;
 
 namespace Platform.Telemetry.Tests;
 
@@ -24,67 +18,34 @@ namespace Platform.Telemetry.Tests;
 /// </summary>
 public sealed class TelemetryCluster : IAsyncDisposable
 {
-    public const string ClusterToken = PlatformTestHost.DefaultClusterToken;
+    private readonly InProcessCluster _hosts;
 
-    private static readonly TimeSpan LiveWait = TimeSpan.FromSeconds(20);
-    private readonly List<TelemetryWorker> _workers = [];
-
-    private TelemetryCluster(TestDatabase database, PlatformTestHost controlPlane, Collector collector, string root)
+    private TelemetryCluster(InProcessCluster hosts, Collector collector)
     {
-        Database = database;
-        ControlPlane = controlPlane;
+        _hosts = hosts;
         Collector = collector;
-        Root = root;
-        Admin = controlPlane.CreateClient(controlPlane.AdminKey);
-        Invocations = new InvocationService.InvocationServiceClient(controlPlane.Channel);
     }
 
-    public TestDatabase Database { get; }
-
-    public PlatformTestHost ControlPlane { get; }
+    public PlatformTestHost ControlPlane => _hosts.ControlPlane;
 
     /// <summary>The control plane's in-memory exporters.</summary>
     public Collector Collector { get; }
 
-    public string Root { get; }
+    public IReadOnlyList<WorkerHost> Workers => _hosts.Workers;
 
-    public HttpClient Admin { get; }
-
-    public InvocationService.InvocationServiceClient Invocations { get; }
-
-    public IReadOnlyList<TelemetryWorker> Workers => _workers;
-
-    public ILiveWorkers Registry => ControlPlane.Services.GetRequiredService<ILiveWorkers>();
+    public ILiveWorkers Registry => _hosts.Registry;
 
     /// <summary>Starts the control plane and <paramref name="workers"/> workers (<paramref name="prefix"/>1, 2, ...) and waits until they are live.</summary>
     public static async Task<TelemetryCluster> StartAsync(PostgresFixture postgres, int workers, IReadOnlyDictionary<string, string?>? settings = null, string? prefix = null)
     {
-        var database = await postgres.CreateDatabaseAsync().Within();
-        var all = new Dictionary<string, string?>
+        var defaults = new Dictionary<string, string?>
         {
-            ["Platform:Cluster:HeartbeatInterval"] = "00:00:00.200",
             ["Platform:Cluster:WorkerTtl"] = "00:00:01",
             ["Platform:Cluster:ReplicationFactor"] = "1",
             ["Logging:LogLevel:Platform.ControlPlane.Invocation"] = "Debug",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            all[key] = value;
-
         var collector = new Collector();
-        PlatformTestHost controlPlane;
-        try
-        {
-            controlPlane = await PlatformTestHost.StartAsync(database.ConnectionString, all, collector.Attach).Within(TimeSpan.FromSeconds(60));
-        }
-        catch
-        {
-            await database.DisposeAsync();
-            throw;
-        }
-
-        var root = Path.Combine(Path.GetTempPath(), "platform-telemetry", Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
-        var cluster = new TelemetryCluster(database, controlPlane, collector, root);
+        var cluster = new TelemetryCluster(await InProcessCluster.StartAsync(postgres, "platform-telemetry", defaults, settings, collector.Attach), collector);
         prefix ??= "t" + Guid.NewGuid().ToString("N")[..6] + "-w";
         try
         {
@@ -100,47 +61,22 @@ public sealed class TelemetryCluster : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>Starts a worker with <paramref name="id"/> on its folder under <see cref="Root"/> (kept across restarts) and waits until it is live.</summary>
-    public async Task<TelemetryWorker> StartWorkerAsync(string id, params string[] extraArguments)
+    /// <summary>Starts a worker (with its metrics listener) on its folder, kept across restarts, and waits until it is live.</summary>
+    public async Task<WorkerHost> StartWorkerAsync(string id, params string[] extraArguments)
     {
-        var worker = await TelemetryWorker.StartAsync(ControlPlane.GrpcUri, id, Path.Combine(Root, id), extraArguments);
-        _workers.Add(worker);
-        await WaitUntilLiveAsync(id);
+        var worker = await _hosts.StartWorkerAsync(id, metricsListener: true, extraArguments);
+        await _hosts.WaitUntilLiveAsync(id);
         return worker;
     }
 
-    public async Task StopWorkerAsync(TelemetryWorker worker)
+    public async Task StopWorkerAsync(WorkerHost worker)
     {
-        _workers.Remove(worker);
-        await worker.DisposeAsync();
-        await WaitUntilAsync(() => Registry.Live.All(w => w.Id != worker.Id), $"worker {worker.Id} to leave the live set");
+        await _hosts.StopWorkerAsync(worker);
+        await _hosts.WaitUntilGoneAsync(worker.Id);
     }
-
-    public Task WaitUntilLiveAsync(string id) =>
-        WaitUntilAsync(() => Registry.Live.Any(w => w.Id == id), $"worker {id} to be live");
-
-    private async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + LiveWait;
-        while (true)
-        {
-            await Registry.RefreshAsync(CancellationToken.None).Within();
-            if (condition()) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited {LiveWait.TotalSeconds} s for {what}");
-            await Task.Delay(50);
-        }
-    }
-
-    public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
     /// <summary>Creates a tenant (with quota overrides); returns its name and first key.</summary>
-    public async Task<(string Name, string Key)> CreateTenantAsync(object? quotas = null)
-    {
-        var name = UniqueName("tenant");
-        using var response = await Admin.PostAsJsonAsync("/v1/tenants", new { name, quotas }).Within();
-        var body = await ReadJsonAsync(response, HttpStatusCode.Created);
-        return (name, body["apiKey"]!.GetValue<string>());
-    }
+    public Task<(string Name, string Key)> CreateTenantAsync(object? quotas = null) => ApiCalls.CreateTenantAsync(_hosts.Admin, quotas);
 
     public HttpClient Client(string? key) => ControlPlane.CreateClient(key);
 
@@ -148,51 +84,27 @@ public sealed class TelemetryCluster : IAsyncDisposable
     public async Task<JsonObject> DeployAsync(string key, string name, string wat, string? configJson = null)
     {
         using var client = Client(key);
-        using var form = new MultipartFormDataContent();
         var module = new StringContent(wat, Encoding.UTF8);
         module.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-        form.Add(module, "module", name + ".wat");
-        if (configJson is not null)
-            form.Add(new StringContent(configJson, Encoding.UTF8, "application/json"), "config");
-        using var response = await client.PutAsync($"/v1/functions/{name}", form).Within();
-        return await ReadJsonAsync(response, HttpStatusCode.Created);
+        using var form = ApiCalls.ModuleForm(module, name + ".wat", configJson);
+        return await ApiCalls.DeployAsync(client, name, form);
     }
 
     /// <summary>POST /v1/functions/{target}/invoke; returns the status and the Platform-Outcome header (or the problem's code).</summary>
     public async Task<(HttpStatusCode Status, string Outcome, HttpResponseMessage Response)> InvokeAsync(string key, string target, byte[]? input = null)
     {
         using var client = Client(key);
-        using var content = new ByteArrayContent(input ?? []);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        var response = await client.PostAsync($"/v1/functions/{target}/invoke", content).Within();
+        var response = await ApiCalls.InvokeAsync(client, target, input ?? []);
         await response.Content.LoadIntoBufferAsync().Within();
-        string outcome;
-        if (response.Headers.TryGetValues("Platform-Outcome", out var values))
-        {
-            outcome = values.Single();
-        }
-        else
-        {
-            var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
-            outcome = problem["code"]!.GetValue<string>();
-        }
-
-        return (response.StatusCode, outcome, response);
+        var outcome = response.Headers.TryGetValues("Platform-Outcome", out var values)
+            ? values.Single()
+            : ApiCalls.ProblemCode(response, await response.Content.ReadAsStringAsync().Within());
+        return (response.StatusCode, outcome ?? throw new InvalidOperationException($"{(int)response.StatusCode} without an outcome or a problem code"), response);
     }
 
     /// <summary>platform.v1.InvocationService/Invoke; a failure comes back as the RpcException.</summary>
-    public async Task<(InvokeResponse? Response, RpcException? Error)> GrpcInvokeAsync(string key, string function, string input = "")
-    {
-        var request = new InvokeRequest { Function = function, Input = ByteString.CopyFromUtf8(input) };
-        try
-        {
-            return (await Invocations.InvokeAsync(request, PlatformTestHost.Bearer(key)).ResponseAsync.Within(), null);
-        }
-        catch (RpcException ex)
-        {
-            return (null, ex);
-        }
-    }
+    public Task<(InvokeResponse? Response, RpcException? Error)> GrpcInvokeAsync(string key, string function, string input = "") =>
+        ApiCalls.GrpcInvokeAsync(_hosts.Invocations, key, new InvokeRequest { Function = function, Input = ByteString.CopyFromUtf8(input) });
 
     /// <summary>GET /metrics on the control plane's REST listener.</summary>
     public async Task<string> ScrapeAsync()
@@ -204,114 +116,7 @@ public sealed class TelemetryCluster : IAsyncDisposable
         return text;
     }
 
-    public static async Task<JsonObject> ReadJsonAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var text = await response.Content.ReadAsStringAsync().Within();
-        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
-        return JsonNode.Parse(text)!.AsObject();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Admin.Dispose();
-        foreach (var worker in _workers.ToList())
-        {
-            try
-            {
-                await worker.DisposeAsync();
-            }
-            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or InvalidOperationException)
-            {
-                // Keep stopping the others.
-            }
-        }
-
-        _workers.Clear();
-        await ControlPlane.DisposeAsync();
-        await Database.DisposeAsync();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Temp folder; left behind.
-        }
-    }
-}
-
-/// <summary>One worker host (<c>Platform.Server --role worker</c>) with its metrics listener on a free port.</summary>
-public sealed class TelemetryWorker : IAsyncDisposable
-{
-    private readonly WebApplication _app;
-    private bool _stopped;
-
-    private TelemetryWorker(WebApplication app, string id, string cacheDir)
-    {
-        _app = app;
-        Id = id;
-        CacheDir = cacheDir;
-        Uri = app.Services.GetRequiredService<WorkerListener>().Uri;
-        MetricsUri = app.Services.GetRequiredService<MetricsListener>().Uri;
-    }
-
-    public string Id { get; }
-
-    public string CacheDir { get; }
-
-    public Uri Uri { get; }
-
-    public Uri MetricsUri { get; }
-
-    public IServiceProvider Services => _app.Services;
-
-    public static async Task<TelemetryWorker> StartAsync(Uri controlPlaneGrpc, string id, string cacheDir, IEnumerable<string> extraArguments)
-    {
-        var app = PlatformServer.Build(
-        [
-            "--role=worker",
-            $"--Platform:ClusterToken={TelemetryCluster.ClusterToken}",
-            $"--Platform:ControlPlaneUrl={controlPlaneGrpc}",
-            "--Platform:WorkerUrl=http://127.0.0.1:0",
-            "--Platform:MetricsUrl=http://127.0.0.1:0",
-            $"--Platform:WorkerId={id}",
-            $"--Platform:CacheDir={cacheDir}",
-            "--Platform:HeartbeatInterval=00:00:00.200",
-            "--Platform:RegistrationRetryDelay=00:00:00.050",
-            "--Platform:RegistrationRetryMaxDelay=00:00:00.250",
-            "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:Microsoft=Error",
-            .. extraArguments,
-        ]);
-        try
-        {
-            await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        return new TelemetryWorker(app, id, cacheDir);
-    }
-
-    /// <summary>A WorkerService client carrying the cluster token.</summary>
-    public WorkerService.WorkerServiceClient CreateClient(Grpc.Net.Client.GrpcChannel channel) =>
-        new(channel.Intercept(metadata =>
-        {
-            metadata.Add(ClusterMetadata.TokenHeader, TelemetryCluster.ClusterToken);
-            return metadata;
-        }));
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_stopped)
-            return;
-        _stopped = true;
-        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _hosts.DisposeAsync();
 }
 
 /// <summary>The PostgreSQL server and the cluster most tests share (tenants keep them apart).</summary>

@@ -5,14 +5,15 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts.V1;
 using Platform.Server;
+using Platform.Server.Telemetry;
 using Platform.Worker;
 
-namespace Platform.EndToEnd.Tests;
+namespace Platform.Testing.Hosts;
 
 /// <summary>
 /// One worker as its own host, built by the executable's composition root
 /// (<c>Platform.Server --role worker</c>): its own WebApplication, Kestrel listener on a free
-/// loopback port, sandbox engine, cache folder and worker id.
+/// loopback port, sandbox engine, cache folder and worker id, heartbeating every 200 ms.
 /// </summary>
 public sealed class WorkerHost : IAsyncDisposable
 {
@@ -26,8 +27,9 @@ public sealed class WorkerHost : IAsyncDisposable
         Id = id;
         CacheDir = cacheDir;
         Uri = app.Services.GetRequiredService<WorkerListener>().Uri;
+        MetricsUri = app.Services.GetService<MetricsListener>()?.Uri;
         _channel = GrpcChannel.ForAddress(Uri);
-        Client = CreateClient(TestCluster.ClusterToken);
+        Client = CreateClient(PlatformTestHost.DefaultClusterToken);
     }
 
     public string Id { get; }
@@ -36,28 +38,35 @@ public sealed class WorkerHost : IAsyncDisposable
 
     public Uri Uri { get; }
 
+    /// <summary>The metrics listener, when the worker was started with one.</summary>
+    public Uri? MetricsUri { get; }
+
     /// <summary>A WorkerService client that carries the right cluster token.</summary>
     public WorkerService.WorkerServiceClient Client { get; }
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<WorkerHost> StartAsync(Uri controlPlaneGrpc, string id, string cacheDir)
+    /// <summary>Builds and starts a worker that registers with <paramref name="controlPlaneGrpc"/>.</summary>
+    /// <param name="metricsListener">Whether the worker serves /metrics on a free port of its own.</param>
+    /// <param name="arguments">More command-line settings (<c>--Platform:MaxConcurrentInvocations=1</c>, ...).</param>
+    public static async Task<WorkerHost> StartAsync(Uri controlPlaneGrpc, string id, string cacheDir, bool metricsListener = false, IEnumerable<string>? arguments = null)
     {
         var app = PlatformServer.Build(
         [
             "--role=worker",
-            $"--Platform:ClusterToken={TestCluster.ClusterToken}",
+            $"--Platform:ClusterToken={PlatformTestHost.DefaultClusterToken}",
             $"--Platform:ControlPlaneUrl={controlPlaneGrpc}",
             "--Platform:WorkerUrl=http://127.0.0.1:0",
+            // Several workers share this process, and the default metrics port may be taken by anything else on the machine.
+            $"--Platform:MetricsUrl={(metricsListener ? "http://127.0.0.1:0" : "none")}",
             $"--Platform:WorkerId={id}",
             $"--Platform:CacheDir={cacheDir}",
             "--Platform:HeartbeatInterval=00:00:00.200",
             "--Platform:RegistrationRetryDelay=00:00:00.050",
             "--Platform:RegistrationRetryMaxDelay=00:00:00.250",
-            // Several workers share this process: no fixed-port metrics listener each.
-            "--Platform:MetricsUrl=none",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft=Error",
+            .. arguments ?? [],
         ]);
         try
         {
