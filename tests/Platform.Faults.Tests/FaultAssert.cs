@@ -11,6 +11,13 @@ internal static class FaultAssert
             $"{unexpected.Count} answers other than {string.Join(", ", kinds)}: {string.Join("; ", unexpected.Take(10))}");
     }
 
+    /// <summary>At most <paramref name="share"/> of <paramref name="samples"/> are of <paramref name="kind"/>.</summary>
+    public static void AtMost(IReadOnlyCollection<Sample> samples, string kind, double share)
+    {
+        var count = samples.Count(s => s.Kind == kind);
+        Assert.True(count <= samples.Count * share, $"{count} of {samples.Count} answers were {kind}; at most {share:P0} may be");
+    }
+
     /// <summary>No request took longer than the control plane's deadline (plus a second for the way back), none hung.</summary>
     public static void NoneHung(IEnumerable<Sample> samples)
     {
