@@ -18,6 +18,7 @@ using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Usage;
 using Platform.Runtime;
+using Platform.Runtime.Compilation;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -68,7 +69,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddMetadataCache(configuration);
 
         services.TryAddSingleton(_ => new WasmEngine(new RuntimeOptions()));
-        services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>()));
+        services.AddCompileBudget(configuration);
+        services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<IModuleCompiler>()));
         services.AddSingleton<ModuleCheck>();
         services.AddCluster(configuration);
         services.AddUsage(configuration);

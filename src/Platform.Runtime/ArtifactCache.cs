@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Platform.Runtime.Caching;
+using Platform.Runtime.Compilation;
 using Wasmtime;
 
 namespace Platform.Runtime;
@@ -17,6 +18,7 @@ public sealed class ArtifactCache
     private readonly ModuleValidator _validator;
     private readonly ModuleLru _memory;
     private readonly ConcurrentDictionary<string, Lazy<CompiledModule?>> _loading = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<CompiledModule>>> _compiling = new(StringComparer.Ordinal);
     private long _memoryHits;
     private long _diskHits;
     private long _misses;
@@ -24,24 +26,19 @@ public sealed class ArtifactCache
     private long _compileTicks;
     private long _corrupt;
 
-    /// <summary>A cache in the engine's <see cref="RuntimeOptions.CacheDir"/>.</summary>
-    public ArtifactCache(WasmEngine engine)
-        : this(engine, engine?.Options.CacheDir!)
-    {
-    }
-
     /// <summary>
-    /// A cache in <paramref name="directory"/>: several caches (e.g. several workers in one
-    /// process) can share one engine, each with its own folder.
+    /// A cache in <paramref name="directory"/> (default: the engine's <see cref="RuntimeOptions.CacheDir"/>):
+    /// several caches (e.g. several workers in one process) can share one engine, each with its
+    /// own folder. Misses compile through <paramref name="compiler"/>.
     /// </summary>
-    public ArtifactCache(WasmEngine engine, string directory)
+    public ArtifactCache(WasmEngine engine, IModuleCompiler compiler, string? directory = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ArgumentNullException.ThrowIfNull(compiler);
         _engine = engine;
-        _validator = new ModuleValidator(engine);
+        _validator = new ModuleValidator(engine, compiler);
         _memory = new ModuleLru(engine.Options.MemoryCacheMaxModules, engine.Options.MemoryCacheMaxBytes);
-        Directory = Path.GetFullPath(directory);
+        Directory = Path.GetFullPath(directory ?? engine.Options.CacheDir);
         System.IO.Directory.CreateDirectory(Directory);
     }
 
@@ -60,19 +57,29 @@ public sealed class ArtifactCache
         _memory.Count,
         _memory.Bytes);
 
-    /// <summary>Memory, then disk, then compile. Throws <see cref="InvalidModuleException"/> for bytes that are not a runnable module.</summary>
-    public CompiledModule GetOrCompile(byte[] wasmBytes)
+    /// <summary>
+    /// Memory, then disk, then compile (one compile for concurrent callers of one module).
+    /// Throws <see cref="InvalidModuleException"/> for bytes that are not a runnable module and
+    /// <see cref="CompilerUnavailableException"/> when no compiler could take them.
+    /// </summary>
+    public async Task<CompiledModule> GetOrCompileAsync(byte[] wasmBytes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(wasmBytes);
+        if (!Validation.WasmBinary.HasMagic(wasmBytes))
+            throw new InvalidModuleException("the cache takes binary modules; convert WAT with ModuleValidator.Prepare first");
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(wasmBytes));
-        return GetOrLoad(sha256, wasmBytes)!;
+        var local = GetOrLoad(sha256);
+        if (local is not null) return local;
+
+        var compiling = _compiling.GetOrAdd(sha256, key => new Lazy<Task<CompiledModule>>(() => CompileAsync(key, wasmBytes)));
+        return await compiling.Value.WaitAsync(cancellationToken);
     }
 
     /// <summary>Memory, then disk; null when the module has to be fetched and compiled.</summary>
     public CompiledModule? TryGet(string sha256)
     {
         ValidateHash(sha256);
-        return GetOrLoad(sha256, wasmBytes: null);
+        return GetOrLoad(sha256);
     }
 
     /// <summary>Whether a module can be served without its bytes (in memory or on disk).</summary>
@@ -99,7 +106,7 @@ public sealed class ArtifactCache
         File.Delete(ArtifactPath(sha256));
     }
 
-    private CompiledModule? GetOrLoad(string sha256, byte[]? wasmBytes)
+    private CompiledModule? GetOrLoad(string sha256)
     {
         if (_memory.TryGet(sha256, out var cached))
         {
@@ -108,23 +115,18 @@ public sealed class ArtifactCache
             return cached;
         }
 
-        var loading = _loading.GetOrAdd(sha256, key => new Lazy<CompiledModule?>(() => LoadOrCompile(key, wasmBytes)));
-        CompiledModule? result;
+        var loading = _loading.GetOrAdd(sha256, key => new Lazy<CompiledModule?>(() => Load(key)));
         try
         {
-            result = loading.Value;
+            return loading.Value;
         }
         finally
         {
             _loading.TryRemove(KeyValuePair.Create(sha256, loading));
         }
-
-        // A caller with the bytes that joined a bytes-less lookup (TryGet) of the same module
-        // gets null from it: compile with its own bytes now that the lookup has finished.
-        return result is null && wasmBytes is not null ? GetOrLoad(sha256, wasmBytes) : result;
     }
 
-    private CompiledModule? LoadOrCompile(string sha256, byte[]? wasmBytes)
+    private CompiledModule? Load(string sha256)
     {
         var loaded = LoadFromDisk(sha256);
         if (loaded is not null)
@@ -137,11 +139,7 @@ public sealed class ArtifactCache
 
         Interlocked.Increment(ref _misses);
         Observer?.Lookup(CacheLookupResult.Miss);
-        if (wasmBytes is null) return null;
-
-        var compiled = Compile(sha256, wasmBytes);
-        _memory.Add(compiled);
-        return compiled;
+        return null;
     }
 
     private CompiledModule? LoadFromDisk(string sha256)
@@ -170,24 +168,32 @@ public sealed class ArtifactCache
         return null;
     }
 
-    private CompiledModule Compile(string sha256, byte[] wasmBytes)
+    private async Task<CompiledModule> CompileAsync(string sha256, byte[] wasmBytes)
     {
-        var started = Stopwatch.GetTimestamp();
-        var verdict = _validator.Compile(wasmBytes, new ModuleLimits(long.MaxValue, int.MaxValue), out var module);
-        if (!verdict.IsValid || module is null) throw new InvalidModuleException(verdict.Error ?? "invalid module");
-        if (verdict.Sha256 != sha256)
+        try
         {
-            module.Dispose();
-            throw new InvalidModuleException("the cache takes binary modules; convert WAT with ModuleValidator first");
-        }
+            // Off the first caller's thread: the compile belongs to every caller.
+            await Task.Yield();
+            if (_memory.TryGet(sha256, out var stored)) return stored;
 
-        var artifact = module.Serialize();
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        Interlocked.Increment(ref _compiles);
-        Interlocked.Add(ref _compileTicks, elapsed.Ticks);
-        Observer?.Compiled(sha256, elapsed);
-        ArtifactFile.Write(ArtifactPath(sha256), sha256, _engine.Fingerprint, artifact);
-        return new CompiledModule(sha256, module, artifact.Length);
+            var started = Stopwatch.GetTimestamp();
+            var (error, output) = await _validator.CompileAsync(wasmBytes, partition: null, CancellationToken.None);
+            if (error is not null || output is null) throw new InvalidModuleException(error ?? "invalid module");
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            Interlocked.Increment(ref _compiles);
+            Interlocked.Add(ref _compileTicks, elapsed.Ticks);
+            Observer?.Compiled(sha256, elapsed);
+            ArtifactFile.Write(ArtifactPath(sha256), sha256, _engine.Fingerprint, output.Artifact);
+            var compiled = new CompiledModule(sha256, output.Module, output.Artifact.Length);
+            _memory.Add(compiled);
+            return compiled;
+        }
+        finally
+        {
+            // Forget the flight once it lands, success or not: later callers hit the cache or try again.
+            _compiling.TryRemove(sha256, out _);
+        }
     }
 
     private string ArtifactPath(string sha256) => Path.Combine(Directory, ArtifactFile.FileName(sha256, _engine.Fingerprint));

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Platform.Runtime.Compilation;
 using Platform.Runtime.Validation;
 using Wasmtime;
 
@@ -6,70 +7,92 @@ namespace Platform.Runtime;
 
 /// <summary>
 /// Checks that bytes are a function this platform can run (a core Wasm module, binary or WAT,
-/// exporting <c>_start</c>, importing only WASI preview 1) by compiling it; nothing runs.
+/// using only the engine's Wasm features, exporting <c>_start</c>, importing only WASI preview 1):
+/// cheap checks first, then one compile through the <see cref="IModuleCompiler"/> (bounded for
+/// tenant code), then the ABI on the compiled module; nothing runs.
 /// Never throws on bad input: every problem becomes <see cref="ModuleValidation.Error"/>.
 /// </summary>
-public sealed class ModuleValidator(WasmEngine engine)
+public sealed class ModuleValidator(WasmEngine engine, IModuleCompiler compiler)
 {
-    public ModuleValidation Validate(ReadOnlySpan<byte> source, ModuleLimits limits)
-    {
-        var compiled = Compile(source, limits, out var module);
-        module?.Dispose();
-        return compiled;
-    }
-
-    /// <summary>Validates and hands back the compiled module, so a caller that runs it compiles once.</summary>
-    internal ModuleValidation Compile(ReadOnlySpan<byte> source, ModuleLimits limits, out Module? module)
+    /// <summary>The checks before compiling: size, header, WAT conversion, function count. Gives the canonical binary.</summary>
+    public static ModuleValidation Prepare(ReadOnlySpan<byte> source, ModuleLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        module = null;
         if (source.IsEmpty) return ModuleValidation.Invalid("the module is empty");
         if (source.Length > limits.MaxModuleBytes) return TooLarge(source.Length, limits);
 
-        if (!WasmBinary.HasMagic(source))
+        byte[] bytes;
+        if (WasmBinary.HasMagic(source))
+        {
+            bytes = source.ToArray();
+        }
+        else
         {
             if (!WatText.LooksLikeWat(source))
                 return ModuleValidation.Invalid("not a WebAssembly module: no \\0asm header, and not WAT text");
-            if (!WatText.TryConvert(source, out var converted, out var watError))
+            if (!WatText.TryConvert(source, out bytes, out var watError))
                 return ModuleValidation.Invalid($"invalid WAT: {watError}");
-            if (converted.Length > limits.MaxModuleBytes) return TooLarge(converted.Length, limits);
-            return CompileBinary(converted, limits, out module);
+            if (bytes.Length > limits.MaxModuleBytes) return TooLarge(bytes.Length, limits);
         }
 
-        return CompileBinary(source.ToArray(), limits, out module);
-    }
-
-    private ModuleValidation CompileBinary(byte[] bytes, ModuleLimits limits, out Module? module)
-    {
-        module = null;
         if (WasmBinary.IsComponent(bytes))
             return ModuleValidation.Invalid("this is a WebAssembly component; the v1 function ABI takes a core module (WASI preview 1 command)");
         if (!WasmBinary.TryCountDefinedFunctions(bytes, out var functions, out var parseError))
             return ModuleValidation.Invalid($"malformed module: {parseError}");
         if (functions > limits.MaxFunctions)
             return ModuleValidation.Invalid($"the module defines {functions} functions; the limit is {limits.MaxFunctions}");
+        return new ModuleValidation(true, bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)), null);
+    }
 
-        Module compiled;
+    /// <summary>
+    /// Prepares and compiles; <paramref name="partition"/> (the tenant) has one compile in flight
+    /// at a time. Throws <see cref="CompilerUnavailableException"/> when no compiler could take it.
+    /// </summary>
+    public async Task<ModuleValidation> ValidateAsync(ReadOnlyMemory<byte> source, ModuleLimits limits, string? partition, CancellationToken cancellationToken)
+    {
+        var prepared = Prepare(source.Span, limits);
+        if (!prepared.IsValid) return prepared;
+        var (error, compiled) = await CompileAsync(prepared.WasmBytes!, partition, cancellationToken);
+        compiled?.Module.Dispose();
+        return error is null ? prepared : ModuleValidation.Invalid(error);
+    }
+
+    /// <summary>Compiles prepared bytes and checks the ABI: the error, or the module with its artifact.</summary>
+    internal async Task<(string? Error, CompileOutput? Output)> CompileAsync(byte[] wasm, string? partition, CancellationToken cancellationToken)
+    {
+        byte[] artifact;
         try
         {
-            compiled = Module.FromBytes(engine.Engine, "function", bytes);
+            artifact = await compiler.CompileAsync(wasm, partition, cancellationToken);
+        }
+        catch (InvalidModuleException ex)
+        {
+            return (ex.Message, null);
+        }
+
+        Module module;
+        try
+        {
+            module = Module.Deserialize(engine.Engine, "function", artifact);
         }
         catch (WasmtimeException ex)
         {
-            return ModuleValidation.Invalid($"invalid module: {ErrorText.FirstLines(ex.Message)}");
+            throw new CompilerUnavailableException($"the compiler's artifact does not load in this engine: {ErrorText.FirstLines(ex.Message)}", ex);
         }
 
-        var abiError = AbiCheck.Check(compiled);
+        var abiError = AbiCheck.Check(module);
         if (abiError is not null)
         {
-            compiled.Dispose();
-            return ModuleValidation.Invalid(abiError);
+            module.Dispose();
+            return (abiError, null);
         }
 
-        module = compiled;
-        return new ModuleValidation(true, bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)), null);
+        return (null, new CompileOutput(module, artifact));
     }
 
     private static ModuleValidation TooLarge(long size, ModuleLimits limits) =>
         ModuleValidation.Invalid($"the module is {size} bytes; the limit is {limits.MaxModuleBytes}");
 }
+
+/// <summary>A compiled module and the serialized artifact it was loaded from.</summary>
+internal sealed record CompileOutput(Module Module, byte[] Artifact);

@@ -22,22 +22,7 @@ public sealed class WasmEngine : IDisposable
         options.Validate();
         Options = options;
 
-        var config = new Config()
-            .WithFuelConsumption(true)
-            .WithEpochInterruption(true)
-            .WithMaximumStackSize(options.MaxWasmStackBytes)
-            .WithOptimizationLevel(OptimizationLevel.Speed);
-        if (options.UsePoolingAllocator)
-        {
-            var slots = (uint)options.PoolingMaxInstances;
-            config.WithPoolingAllocationStrategy(new PoolingAllocationConfig()
-                .WithMaxCoreInstances(slots)
-                .WithMaxMemories(slots)
-                .WithMaxTables(slots * 8)
-                .WithMaxTableElements(options.MaxTableElements)
-                .WithMaxMemorySize((nuint)((ulong)options.PoolingMaxMemoryMb << 20)));
-        }
-
+        var config = CreateConfig(options);
         Engine = new Engine(config);
         Linker = new Linker(Engine);
         WasiPreview1.Define(Linker);
@@ -59,9 +44,52 @@ public sealed class WasmEngine : IDisposable
         ?? typeof(Engine).Assembly.GetName().Version?.ToString()
         ?? "unknown";
 
+    /// <summary>The Wasm proposals modules may use beyond the core spec; part of the fingerprint.</summary>
+    public const string EnabledFeatures = "bulk-memory,multi-value,reference-types,simd,tail-call";
+
     internal Engine Engine { get; }
 
     internal Linker Linker { get; }
+
+    /// <summary>
+    /// The engine's settings, shared with the compiler process so its artifacts load here. Wasm
+    /// features are pinned rather than left to Wasmtime's defaults: what a module may use is a
+    /// decision of this platform, refused at upload (threads and shared memory, multi-memory, memory64,
+    /// GC, exceptions, relaxed SIMD and wide arithmetic are off).
+    /// </summary>
+    internal static Config CreateConfig(RuntimeOptions options)
+    {
+        var config = new Config()
+            .WithFuelConsumption(true)
+            .WithEpochInterruption(true)
+            .WithMaximumStackSize(options.MaxWasmStackBytes)
+            .WithOptimizationLevel(OptimizationLevel.Speed)
+            .WithBulkMemory(true)
+            .WithMultiValue(true)
+            .WithReferenceTypes(true)
+            .WithSIMD(true)
+            .WithTailCalls(true)
+            .WithRelaxedSIMD(false, false)
+            .WithWasmThreads(false)
+            .WithMultiMemory(false)
+            .WithMemory64(false)
+            .WithFunctionReferences(false)
+            .WithGc(false)
+            .WithExceptions(false)
+            .WithWideArithmetic(false);
+        if (options.UsePoolingAllocator)
+        {
+            var slots = (uint)options.PoolingMaxInstances;
+            config.WithPoolingAllocationStrategy(new PoolingAllocationConfig()
+                .WithMaxCoreInstances(slots)
+                .WithMaxMemories(slots)
+                .WithMaxTables(slots * 8)
+                .WithMaxTableElements(options.MaxTableElements)
+                .WithMaxMemorySize((nuint)((ulong)options.PoolingMaxMemoryMb << 20)));
+        }
+
+        return config;
+    }
 
     public void Dispose()
     {
@@ -70,7 +98,7 @@ public sealed class WasmEngine : IDisposable
         Engine.Dispose();
     }
 
-    private static string ComputeFingerprint(RuntimeOptions options)
+    internal static string ComputeFingerprint(RuntimeOptions options)
     {
         var description = string.Join(';',
             $"wasmtime={WasmtimeVersion}",
@@ -78,6 +106,7 @@ public sealed class WasmEngine : IDisposable
             "fuel=1",
             "epoch=1",
             "opt=speed",
+            $"features={EnabledFeatures}",
             $"stack={options.MaxWasmStackBytes}",
             $"pooling={(options.UsePoolingAllocator ? $"{options.PoolingMaxMemoryMb}" : "off")}");
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(description)))[..16];

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.Runtime;
+using Platform.Runtime.Compilation;
 using Platform.Worker.Cluster;
 using Platform.Worker.Grpc;
 using Platform.Worker.Hosting;
@@ -60,7 +61,8 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<WorkerDirectory>();
         services.AddMetrics();
         services.AddSingleton<WorkerMetrics>();
-        services.AddSingleton(sp => new ArtifactCache(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<WorkerDirectory>().ArtifactsPath)
+        services.AddCompileBudget(configuration);
+        services.AddSingleton(sp => new ArtifactCache(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<IModuleCompiler>(), sp.GetRequiredService<WorkerDirectory>().ArtifactsPath)
         {
             Observer = sp.GetRequiredService<WorkerMetrics>(),
         });

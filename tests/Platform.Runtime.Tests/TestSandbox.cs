@@ -1,4 +1,5 @@
 using System.Text;
+using Platform.Runtime.Compilation;
 
 namespace Platform.Runtime.Tests;
 
@@ -13,14 +14,19 @@ internal sealed class TestSandbox : IDisposable
         _ownsCacheDir = options is null;
         Options = options ?? new RuntimeOptions { CacheDir = Path.Combine(Path.GetTempPath(), "platform-tests", Guid.NewGuid().ToString("N")) };
         Engine = new WasmEngine(Options);
-        Cache = new ArtifactCache(Engine);
-        Validator = new ModuleValidator(Engine);
+        // The sandbox tests are about running modules: they compile in-process; the compile
+        // budget's own tests use IsolatedCompiler.
+        Compiler = new InProcessCompiler(Engine);
+        Cache = new ArtifactCache(Engine, Compiler);
+        Validator = new ModuleValidator(Engine, Compiler);
         Executor = new FunctionExecutor(Engine);
     }
 
     public RuntimeOptions Options { get; }
 
     public WasmEngine Engine { get; }
+
+    public IModuleCompiler Compiler { get; }
 
     public ArtifactCache Cache { get; }
 
@@ -60,4 +66,14 @@ internal sealed class TestSandbox : IDisposable
         {
         }
     }
+}
+
+/// <summary>Blocking forms of the async compile calls, for tests that compile on the test's thread.</summary>
+internal static class CompileShortcuts
+{
+    public static CompiledModule GetOrCompile(this ArtifactCache cache, byte[] wasm) =>
+        cache.GetOrCompileAsync(wasm).GetAwaiter().GetResult();
+
+    public static ModuleValidation Validate(this ModuleValidator validator, byte[] source, ModuleLimits limits) =>
+        validator.ValidateAsync(source, limits, partition: null, CancellationToken.None).GetAwaiter().GetResult();
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Platform.Runtime;
+using Platform.Runtime.Compilation;
 
 namespace Platform.Cli.Run;
 
@@ -30,13 +31,23 @@ internal static class LocalRunner
         }
 
         using var engine = new WasmEngine(new RuntimeOptions { CacheDir = settings.CacheDir });
-        var verdict = new ModuleValidator(engine).Validate(await File.ReadAllBytesAsync(settings.File.FullName, cancellationToken), ModuleLimits.Default);
+        var verdict = ModuleValidator.Prepare(await File.ReadAllBytesAsync(settings.File.FullName, cancellationToken), ModuleLimits.Default);
         if (!verdict.IsValid)
         {
             return await ReportAsync(settings, stdout, stderr, new InvocationResult { Outcome = Outcome.InvalidModule, Message = verdict.Error });
         }
 
-        var module = new ArtifactCache(engine).GetOrCompile(verdict.WasmBytes!);
+        // The author's own module on the author's machine: compiled in-process, without the platform's compile budget.
+        CompiledModule module;
+        try
+        {
+            module = await new ArtifactCache(engine, new InProcessCompiler(engine)).GetOrCompileAsync(verdict.WasmBytes!, cancellationToken);
+        }
+        catch (InvalidModuleException ex)
+        {
+            return await ReportAsync(settings, stdout, stderr, new InvocationResult { Outcome = Outcome.InvalidModule, Message = ex.Message });
+        }
+
         var name = Path.GetFileNameWithoutExtension(settings.File.Name);
         var request = new InvocationRequest
         {

@@ -39,7 +39,7 @@ internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantSt
             message.Chunk.WriteTo(collected);
         }
 
-        var module = check.Validate(collected.GetBuffer().AsSpan(0, (int)collected.Length), quotas.MaxModuleBytes);
+        var module = await check.ValidateAsync(collected.GetBuffer().AsMemory(0, (int)collected.Length), quotas.MaxModuleBytes, caller.TenantId, token);
         var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas.MaxFunctions, token);
         pusher.Enqueue(version.Sha256);
         return ProtoMapping.ToProto(version);

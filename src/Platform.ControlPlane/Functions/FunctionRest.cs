@@ -56,7 +56,7 @@ internal static class FunctionRest
             ?? throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
         var (source, configInput) = await ModuleUpload.ReadAsync(http.Request, quotas.MaxModuleBytes, options.Value.MultipartOverheadBytes, cancellationToken);
         var config = (configInput ?? new FunctionConfigInput()).Validate(quotas);
-        var module = check.Validate(source, quotas.MaxModuleBytes);
+        var module = await check.ValidateAsync(source, quotas.MaxModuleBytes, caller.TenantId, cancellationToken);
         var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas.MaxFunctions, cancellationToken);
         pusher.Enqueue(version.Sha256);
         return TypedResults.Json(version, ApiJson.Options, statusCode: StatusCodes.Status201Created)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Platform.ControlPlane;
 using Platform.ControlPlane.Cluster;
 using Platform.Runtime;
+using Platform.Runtime.Compilation;
 using Platform.Server.Telemetry;
 using Platform.Worker;
 
@@ -48,6 +49,7 @@ internal static class DevMode
         EmbeddedPostgres? postgres = null;
         var apps = new List<WebApplication>();
         WasmEngine? engine = null;
+        IsolatedCompiler? compiler = null;
         try
         {
             if (connectionString is null)
@@ -58,16 +60,28 @@ internal static class DevMode
                 connectionString = postgres.ConnectionString(Database);
             }
 
+            // One engine and one set of compiler processes for the control plane and every worker of the process.
+            engine = new WasmEngine(new RuntimeOptions { CacheDir = Path.Combine(settings.DataDirectory, "workers") });
+            var budget = new CompileBudget();
+            configured.GetSection("Platform:Compile").Bind(budget);
+            compiler = new IsolatedCompiler(engine, budget);
+            var sharedEngine = engine;
+            var sharedCompiler = compiler;
+            void ShareSandbox(WebApplicationBuilder builder)
+            {
+                builder.Services.AddSingleton(sharedEngine);
+                builder.Services.AddSingleton<IModuleCompiler>(sharedCompiler);
+            }
+
             var controlPlane = PlatformServer.Build(
-                [.. HostArguments(settings, "control-plane"), $"--ConnectionStrings:Platform={connectionString}", $"--Platform:AdminKey={secrets.AdminKey}", $"--Platform:ClusterToken={secrets.ClusterToken}"]);
+                [.. HostArguments(settings, "control-plane"), $"--ConnectionStrings:Platform={connectionString}", $"--Platform:AdminKey={secrets.AdminKey}", $"--Platform:ClusterToken={secrets.ClusterToken}"],
+                ShareSandbox);
             apps.Add(controlPlane);
             await controlPlane.StartAsync(stop.Token);
             var listeners = controlPlane.Services.GetRequiredService<ControlPlaneListeners>();
 
-            engine = new WasmEngine(new RuntimeOptions { CacheDir = Path.Combine(settings.DataDirectory, "workers") });
             for (var i = 1; i <= settings.Workers; i++)
             {
-                var shared = engine;
                 var worker = PlatformServer.Build(
                     [
                         .. HostArguments(settings, "worker"),
@@ -80,7 +94,7 @@ internal static class DevMode
                         // meters and spans too (listeners are process-wide): one /metrics, no duplicates.
                         $"--{PlatformTelemetrySettings.EnabledKey}=false",
                     ],
-                    builder => builder.Services.AddSingleton(shared));
+                    ShareSandbox);
                 apps.Add(worker);
                 await worker.StartAsync(stop.Token);
             }
@@ -111,6 +125,7 @@ internal static class DevMode
         finally
         {
             await StopAllAsync(apps, engine, postgres);
+            compiler?.Dispose();
         }
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.V1;
 using Platform.Runtime;
+using Platform.Runtime.Compilation;
 using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
@@ -153,6 +154,10 @@ internal sealed class RegistrationService(
                 catch (InvalidModuleException ex)
                 {
                     logger.LogWarning("Assigned module {Sha256} does not compile: {Reason}", sha256, ex.Message);
+                }
+                catch (CompilerUnavailableException ex)
+                {
+                    logger.LogWarning("Assigned module {Sha256} could not be compiled now: {Reason}", sha256, ex.Message);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

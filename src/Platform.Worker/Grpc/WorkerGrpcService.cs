@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.V1;
 using Platform.Runtime;
+using Platform.Runtime.Compilation;
 using Platform.Worker.Cluster;
 using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
@@ -76,6 +77,10 @@ internal sealed class WorkerGrpcService(
         {
             throw WorkerErrors.BadModule(ex.Message);
         }
+        catch (CompilerUnavailableException ex)
+        {
+            throw WorkerErrors.NotAvailable($"module {expected} could not be compiled now: {ex.Message}");
+        }
     }
 
     public override async Task<WorkerInvokeResponse> Invoke(WorkerInvokeRequest request, ServerCallContext context)
@@ -129,6 +134,10 @@ internal sealed class WorkerGrpcService(
         catch (InvalidModuleException ex)
         {
             return InvocationMapping.InvalidModule(ex.Message, directory.WorkerId);
+        }
+        catch (CompilerUnavailableException ex)
+        {
+            throw WorkerErrors.NotAvailable($"module {sha256} could not be compiled on this worker now: {ex.Message}");
         }
         catch (ModuleUnavailableException ex)
         {

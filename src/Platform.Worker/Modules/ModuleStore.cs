@@ -63,7 +63,7 @@ internal sealed class ModuleStore
         if (Cache.Contains(sha256) && Cache.TryGet(sha256) is not null)
             return (false, TimeSpan.Zero);
         var started = Stopwatch.GetTimestamp();
-        await Task.Run(() => Cache.GetOrCompile(wasm), CancellationToken.None);
+        await Cache.GetOrCompileAsync(wasm, _stopping);
         return (true, Stopwatch.GetElapsedTime(started));
     }
 
@@ -104,7 +104,7 @@ internal sealed class ModuleStore
             var started = Stopwatch.GetTimestamp();
             var bytes = await _controlPlane.FetchModuleAsync(sha256, _stopping);
             var fetched = Stopwatch.GetElapsedTime(started);
-            var module = Cache.GetOrCompile(bytes);
+            var module = await Cache.GetOrCompileAsync(bytes, _stopping);
             _logger.LogInformation("Fetched module {Sha256} ({Bytes} bytes) in {FetchMs:F1} ms and compiled it in {CompileMs:F1} ms",
                 sha256, bytes.Length, fetched.TotalMilliseconds, (Stopwatch.GetElapsedTime(started) - fetched).TotalMilliseconds);
             return module;

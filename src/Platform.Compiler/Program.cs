@@ -1,0 +1,1 @@
+return Platform.Runtime.Compilation.CompileServer.Run(args, Console.OpenStandardInput(), Console.OpenStandardOutput());

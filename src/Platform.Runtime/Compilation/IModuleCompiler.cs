@@ -1,0 +1,17 @@
+namespace Platform.Runtime.Compilation;
+
+/// <summary>Turns validated Wasm bytes into an artifact of this engine (<c>Module.Serialize</c> output).</summary>
+public interface IModuleCompiler
+{
+    /// <summary>
+    /// Compiles <paramref name="wasm"/>. Throws <see cref="InvalidModuleException"/> when the
+    /// module does not compile or exceeds the compile budget, and
+    /// <see cref="CompilerUnavailableException"/> when no compiler could take it.
+    /// <paramref name="partition"/> (a tenant) has at most one compile in flight, so one caller's
+    /// uploads cannot occupy every compiler.
+    /// </summary>
+    Task<byte[]> CompileAsync(byte[] wasm, string? partition, CancellationToken cancellationToken);
+}
+
+/// <summary>No compiler could take the module now (queue full, compiler failed to start): UNAVAILABLE, try again.</summary>
+public sealed class CompilerUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,30 @@
+using Platform.Runtime.Validation;
+using Wasmtime;
+
+namespace Platform.Runtime.Compilation;
+
+/// <summary>
+/// Compiles on the calling thread, without a budget: for code the caller trusts (a local
+/// <c>platformctl run</c>) and inside the compiler process itself. Never for tenant uploads.
+/// </summary>
+public sealed class InProcessCompiler(WasmEngine engine) : IModuleCompiler
+{
+    public Task<byte[]> CompileAsync(byte[] wasm, string? partition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wasm);
+        return Task.FromResult(Compile(engine.Engine, wasm));
+    }
+
+    internal static byte[] Compile(Engine engine, byte[] wasm)
+    {
+        try
+        {
+            using var module = Module.FromBytes(engine, "function", wasm);
+            return module.Serialize();
+        }
+        catch (WasmtimeException ex)
+        {
+            throw new InvalidModuleException($"invalid module: {ErrorText.FirstLines(ex.Message)}");
+        }
+    }
+}
