@@ -26,11 +26,11 @@ internal static class CacheLoad
                 // Compile: an empty cache compiles, serializes and writes the artifact.
                 Directory.CreateDirectory(root);
                 foreach (var file in Directory.EnumerateFiles(root)) File.Delete(file);
-                var cold = new ArtifactCache(engine);
+                var cold = engine.InProcessCache();
                 compile.Add(Time(() => { var m = cold.GetOrCompile(bytes); sha256 = m.Sha256; artifactBytes = m.ArtifactBytes; }));
 
                 // Disk: a new cache (empty memory) over the artifact just written: verify + deserialize.
-                var restarted = new ArtifactCache(engine);
+                var restarted = engine.InProcessCache();
                 disk.Add(Time(() => _ = restarted.TryGet(sha256) ?? throw new InvalidOperationException("artifact missing")));
 
                 // Memory: the same cache again.

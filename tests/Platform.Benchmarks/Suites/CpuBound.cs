@@ -21,7 +21,7 @@ internal static class CpuBound
         var wasm = GuestModules.Bytes("cpu");
         var options = new RuntimeOptions { CacheDir = Path.Combine(Path.GetTempPath(), "platform-bench", Guid.NewGuid().ToString("N")) };
         using var engine = new WasmEngine(options);
-        var module = new ArtifactCache(engine).GetOrCompile(wasm);
+        var module = engine.InProcessCache().GetOrCompile(wasm);
         var executor = new FunctionExecutor(engine);
         using var noFuel = new NoFuelSandbox(wasm);
         var limits = InvocationLimits.Default with { Fuel = long.MaxValue / 4, TimeoutMs = 600_000 };

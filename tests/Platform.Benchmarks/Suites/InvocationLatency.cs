@@ -33,9 +33,9 @@ internal static class InvocationLatency
         var pooledExecutor = new FunctionExecutor(pooled);
 
         var cHello = GuestModules.Bytes("hello");
-        var helloModule = new ArtifactCache(engine).GetOrCompile(cHello);
-        var pooledHello = new ArtifactCache(pooled).GetOrCompile(cHello);
-        var watModule = new ArtifactCache(engine).GetOrCompile(Module.ConvertText(WatHello));
+        var helloModule = engine.InProcessCache().GetOrCompile(cHello);
+        var pooledHello = pooled.InProcessCache().GetOrCompile(cHello);
+        var watModule = engine.InProcessCache().GetOrCompile(Module.ConvertText(WatHello));
         var request = new InvocationRequest { Input = "ping"u8.ToArray(), Args = ["hello"], Env = [new("PLATFORM_FUNCTION", "hello")] };
 
         using var trivial = Module.FromText(engine.Engine, "trivial", TrivialExport);
