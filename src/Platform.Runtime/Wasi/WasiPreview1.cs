@@ -248,7 +248,7 @@ internal static class WasiPreview1
         {
             context.CheckDeadline();
             var pointer = memory.ReadInt32(iovs + (8 * i));
-            var length = Math.Min(memory.ReadInt32(iovs + (8 * i) + 4), bytes - written);
+            var length = (int)Math.Min((uint)memory.ReadInt32(iovs + (8 * i) + 4), bytes - written);
             var data = memory.Span(pointer, length);
             if (fd == 1) context.WriteOutput(data);
             else context.WriteLog(data);
@@ -273,7 +273,7 @@ internal static class WasiPreview1
         {
             context.CheckDeadline();
             var pointer = memory.ReadInt32(iovs + (8 * i));
-            var length = Math.Min(memory.ReadInt32(iovs + (8 * i) + 4), bytes - read);
+            var length = (int)Math.Min((uint)memory.ReadInt32(iovs + (8 * i) + 4), bytes - read);
             read += context.ReadInput(memory.Span(pointer, length));
         }
 
