@@ -56,10 +56,7 @@ internal static class LocalRunner
             Env =
             [
                 .. settings.Env.Select(pair => new KeyValuePair<string, string>(pair[..pair.IndexOf('=', StringComparison.Ordinal)], pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..])),
-                new("PLATFORM_TENANT", "local"),
-                new("PLATFORM_FUNCTION", name),
-                new("PLATFORM_VERSION", "0"),
-                new("PLATFORM_INVOCATION_ID", Guid.NewGuid().ToString("N")),
+                .. settings.NoPlatformEnv ? [] : PlatformEnv(name),
             ],
             Limits = InvocationLimits.Default with { Fuel = settings.Fuel, MemoryMb = settings.MemoryMb, TimeoutMs = settings.TimeoutMs },
         };
@@ -67,6 +64,15 @@ internal static class LocalRunner
         var result = await Task.Run(() => new FunctionExecutor(engine).Invoke(module, request), cancellationToken);
         return await ReportAsync(settings, stdout, stderr, result);
     }
+
+    /// <summary>The variables the platform adds to every invocation, with local stand-ins for tenant and version.</summary>
+    private static KeyValuePair<string, string>[] PlatformEnv(string function) =>
+    [
+        new("PLATFORM_TENANT", "local"),
+        new("PLATFORM_FUNCTION", function),
+        new("PLATFORM_VERSION", "0"),
+        new("PLATFORM_INVOCATION_ID", Guid.NewGuid().ToString("N")),
+    ];
 
     private static async Task<int> ReportAsync(RunSettings settings, Stream stdout, TextWriter stderr, InvocationResult result)
     {

@@ -13,12 +13,13 @@ internal static class RunCommand
         var timeout = new Option<int>("--timeout-ms") { Description = "Wall-clock limit in milliseconds.", DefaultValueFactory = _ => Runtime.InvocationLimits.DefaultTimeoutMs };
         var arg = new Option<string[]>("--arg") { Description = "An argument passed to the function (repeatable).", AllowMultipleArgumentsPerToken = false };
         var env = new Option<string[]>("--env") { Description = "An environment variable K=V (repeatable)." };
+        var noPlatformEnv = new Option<bool>("--no-platform-env") { Description = "Leave out the PLATFORM_* variables the platform adds, for programs that check their exact environment." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the outcome instead of the output." };
         var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "Where compiled artifacts are kept (default: the user cache folder)." };
 
         var command = new Command("run", "Run a function locally under the platform's limits: stdin is the input, stdout the output, stderr the logs.")
         {
-            file, fuel, memory, timeout, arg, env, json, cacheDir,
+            file, fuel, memory, timeout, arg, env, noPlatformEnv, json, cacheDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -29,6 +30,7 @@ internal static class RunCommand
                 parse.GetValue(timeout),
                 parse.GetValue(arg) ?? [],
                 parse.GetValue(env) ?? [],
+                parse.GetValue(noPlatformEnv),
                 parse.GetValue(json),
                 parse.GetValue(cacheDir)?.FullName ?? LocalRunner.DefaultCacheDir());
             var problems = settings.Problems();

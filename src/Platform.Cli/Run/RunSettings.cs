@@ -7,6 +7,7 @@ internal sealed record RunSettings(
     int TimeoutMs,
     IReadOnlyList<string> Args,
     IReadOnlyList<string> Env,
+    bool NoPlatformEnv,
     bool Json,
     string CacheDir)
 {

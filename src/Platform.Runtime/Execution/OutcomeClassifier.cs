@@ -14,6 +14,10 @@ internal static class OutcomeClassifier
             return (Outcome.OutputLimit, "the function wrote more output than its limit allows");
         if (context.ExitCode is { } code)
             return code == 0 ? (Outcome.Ok, null) : (Outcome.ExitNonzero, $"the function exited with code {code}");
+        if (context.FuelExhausted)
+            return (Outcome.OutOfFuel, "the function ran out of fuel");
+        if (context.DeadlineExceeded)
+            return (Outcome.Timeout, "the function exceeded its time limit");
         if (failure is null)
             return (Outcome.Ok, null);
 

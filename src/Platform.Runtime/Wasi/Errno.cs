@@ -8,7 +8,8 @@ internal static class Errno
     public const int Fault = 21;
     public const int Inval = 28;
     public const int Nosys = 52;
+    public const int Notdir = 54;
+    public const int Notsock = 57;
     public const int Notsup = 58;
     public const int Spipe = 70;
-    public const int Notcapable = 76;
 }

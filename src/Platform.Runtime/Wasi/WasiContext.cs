@@ -1,9 +1,14 @@
 using System.Buffers;
 using System.Diagnostics;
+using Wasmtime;
 
 namespace Platform.Runtime.Wasi;
 
-/// <summary>The per-invocation state behind the WASI calls: in-memory stdio, args, env, exit.</summary>
+/// <summary>
+/// The per-invocation state behind the WASI calls: in-memory stdio, args, env, exit, and the
+/// deadline and fuel that bound the host's own work (the epoch and Wasm's fuel metering only see
+/// the guest's instructions, not the time and bytes a host call spends for it).
+/// </summary>
 internal sealed class WasiContext
 {
     private readonly ReadOnlyMemory<byte> _input;
@@ -22,6 +27,7 @@ internal sealed class WasiContext
         Args = EncodeAll(request.Args);
         Env = EncodeAll(request.Env.Select(pair => $"{pair.Key}={pair.Value}"));
         StartTimestamp = Stopwatch.GetTimestamp();
+        Deadline = StartTimestamp + (request.Limits.TimeoutMs * Stopwatch.Frequency / 1000);
     }
 
     /// <summary>NUL-terminated UTF-8 strings, ready to copy into guest memory.</summary>
@@ -30,6 +36,19 @@ internal sealed class WasiContext
     public byte[][] Env { get; }
 
     public long StartTimestamp { get; }
+
+    /// <summary>The Stopwatch timestamp at which the invocation's wall-clock limit ends.</summary>
+    public long Deadline { get; }
+
+    public bool DeadlineExceeded { get; private set; }
+
+    public bool FuelExhausted { get; private set; }
+
+    public int InputRemaining => _input.Length - _inputPosition;
+
+    public int OutputRoom => _maxOutputBytes - _output.WrittenCount;
+
+    public int LogRoom => Math.Max(_maxLogBytes - _logs.WrittenCount, 0);
 
     public int? ExitCode { get; private set; }
 
@@ -75,10 +94,60 @@ internal sealed class WasiContext
         _logs.Write(data);
     }
 
+    /// <summary>What every host call does first: stop if the deadline has passed, then pay the call's fixed fuel.</summary>
+    public void Enter(Caller caller)
+    {
+        CheckDeadline();
+        Charge(caller, HostCallLimits.FuelPerCall);
+    }
+
+    /// <summary>Stops the guest as the epoch would once the deadline has passed; called inside every host loop.</summary>
+    public void CheckDeadline()
+    {
+        if (Stopwatch.GetTimestamp() >= Deadline) StopAtDeadline();
+    }
+
+    /// <summary>Takes host work's fuel from the guest; when it has less, the invocation ends out of fuel.</summary>
+    public void Charge(Caller caller, long fuel)
+    {
+        var available = caller.Fuel;
+        if ((ulong)fuel > available)
+        {
+            caller.Fuel = 0;
+            FuelExhausted = true;
+            throw new GuestTerminationException("out of fuel in a host call");
+        }
+
+        caller.Fuel = available - (ulong)fuel;
+    }
+
+    /// <summary>
+    /// Blocks until the Stopwatch timestamp <paramref name="due"/>, never past the deadline: when
+    /// the deadline comes first the guest is stopped there, as the epoch would stop it.
+    /// </summary>
+    public void SleepUntil(long due)
+    {
+        while (true)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (now >= due) return;
+            if (now >= Deadline) StopAtDeadline();
+            var until = Math.Min(due, Deadline);
+            var milliseconds = Math.Ceiling((until - now) * 1000.0 / Stopwatch.Frequency);
+            Thread.Sleep((int)Math.Clamp(milliseconds, 1, int.MaxValue));
+        }
+    }
+
     public void Exit(int code)
     {
         ExitCode = code;
         throw new GuestTerminationException($"proc_exit({code})");
+    }
+
+    private void StopAtDeadline()
+    {
+        DeadlineExceeded = true;
+        throw new GuestTerminationException("the deadline passed in a host call");
     }
 
     private static byte[][] EncodeAll(IEnumerable<string> values) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Wasmtime;
 
@@ -6,8 +5,10 @@ namespace Platform.Runtime.Wasi;
 
 /// <summary>
 /// A small, in-memory implementation of <c>wasi_snapshot_preview1</c> for the function ABI:
-/// stdin from the request, stdout/stderr into capped buffers, args, environ, clocks, random and
-/// proc_exit. There are no files, directories or sockets: every such call returns an errno.
+/// stdin from the request, stdout/stderr into capped buffers, args, environ, clocks, random,
+/// poll_oneoff and proc_exit. There are no files, directories or sockets: every such call returns
+/// the errno POSIX gives for its fd. Every call is bounded by <see cref="HostCallLimits"/>, pays
+/// fuel for its work and stops at the invocation's deadline.
 /// Defined once per engine on a shared <see cref="Linker"/>; the per-invocation state is the
 /// store's data (<see cref="WasiContext"/>).
 /// </summary>
@@ -74,49 +75,86 @@ internal static class WasiPreview1
             ["sock_shutdown"] = ([I32, I32], [I32]),
         };
 
+    /// <summary>The calls with their own implementation below; every other one only answers an errno.</summary>
+    private static readonly HashSet<string> Implemented = new(StringComparer.Ordinal)
+    {
+        "args_sizes_get", "args_get", "environ_sizes_get", "environ_get", "clock_res_get", "clock_time_get",
+        "random_get", "fd_write", "fd_read", "poll_oneoff", "fd_fdstat_get", "fd_filestat_get", "sched_yield", "proc_exit",
+    };
+
     public static void Define(Linker linker)
     {
-        linker.DefineFunction(ModuleName, "args_sizes_get", (Caller c, int countPtr, int sizePtr) => SizesGet(c, Context(c).Args, countPtr, sizePtr));
-        linker.DefineFunction(ModuleName, "args_get", (Caller c, int pointers, int buffer) => StringsGet(c, Context(c).Args, pointers, buffer));
-        linker.DefineFunction(ModuleName, "environ_sizes_get", (Caller c, int countPtr, int sizePtr) => SizesGet(c, Context(c).Env, countPtr, sizePtr));
-        linker.DefineFunction(ModuleName, "environ_get", (Caller c, int pointers, int buffer) => StringsGet(c, Context(c).Env, pointers, buffer));
-        linker.DefineFunction(ModuleName, "clock_res_get", (Caller c, int id, int resultPtr) => ClockResGet(c, id, resultPtr));
-        linker.DefineFunction(ModuleName, "clock_time_get", (Caller c, int id, long precision, int resultPtr) => ClockTimeGet(c, id, resultPtr));
-        linker.DefineFunction(ModuleName, "random_get", (Caller c, int buffer, int length) => RandomGet(c, buffer, length));
-        linker.DefineFunction(ModuleName, "fd_write", (Caller c, int fd, int iovs, int count, int resultPtr) => FdWrite(c, fd, iovs, count, resultPtr));
-        linker.DefineFunction(ModuleName, "fd_read", (Caller c, int fd, int iovs, int count, int resultPtr) => FdRead(c, fd, iovs, count, resultPtr));
-        linker.DefineFunction(ModuleName, "fd_fdstat_get", (Caller c, int fd, int resultPtr) => FdFdstatGet(c, fd, resultPtr));
-        linker.DefineFunction(ModuleName, "fd_filestat_get", (Caller c, int fd, int resultPtr) => FdFilestatGet(c, fd, resultPtr));
-        linker.DefineFunction(ModuleName, "fd_close", (Caller c, int fd) => IsStdio(fd) ? Errno.Success : Errno.Badf);
-        linker.DefineFunction(ModuleName, "fd_seek", (Caller c, int fd, long offset, int whence, int resultPtr) => IsStdio(fd) ? Errno.Spipe : Errno.Badf);
-        linker.DefineFunction(ModuleName, "fd_tell", (Caller c, int fd, int resultPtr) => IsStdio(fd) ? Errno.Spipe : Errno.Badf);
-        linker.DefineFunction(ModuleName, "fd_prestat_get", (Caller c, int fd, int resultPtr) => Errno.Badf);
-        linker.DefineFunction(ModuleName, "sched_yield", (Caller c) => Errno.Success);
+        linker.DefineFunction(ModuleName, "args_sizes_get", (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c).Args, countPtr, sizePtr));
+        linker.DefineFunction(ModuleName, "args_get", (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c).Args, pointers, buffer));
+        linker.DefineFunction(ModuleName, "environ_sizes_get", (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c).Env, countPtr, sizePtr));
+        linker.DefineFunction(ModuleName, "environ_get", (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c).Env, pointers, buffer));
+        linker.DefineFunction(ModuleName, "clock_res_get", (Caller c, int id, int resultPtr) => ClockResGet(c, Enter(c), id, resultPtr));
+        linker.DefineFunction(ModuleName, "clock_time_get", (Caller c, int id, long precision, int resultPtr) => ClockTimeGet(c, Enter(c), id, resultPtr));
+        linker.DefineFunction(ModuleName, "random_get", (Caller c, int buffer, int length) => RandomGet(c, Enter(c), buffer, length));
+        linker.DefineFunction(ModuleName, "fd_write", (Caller c, int fd, int iovs, int count, int resultPtr) => FdWrite(c, Enter(c), fd, iovs, count, resultPtr));
+        linker.DefineFunction(ModuleName, "fd_read", (Caller c, int fd, int iovs, int count, int resultPtr) => FdRead(c, Enter(c), fd, iovs, count, resultPtr));
+        linker.DefineFunction(ModuleName, "poll_oneoff", (Caller c, int subscriptions, int events, int count, int resultPtr) => PollOneoff.Poll(c, Enter(c), subscriptions, events, count, resultPtr));
+        linker.DefineFunction(ModuleName, "fd_fdstat_get", (Caller c, int fd, int resultPtr) => FdFdstatGet(c, Enter(c), fd, resultPtr));
+        linker.DefineFunction(ModuleName, "fd_filestat_get", (Caller c, int fd, int resultPtr) => FdFilestatGet(c, Enter(c), fd, resultPtr));
+        linker.DefineFunction(ModuleName, "sched_yield", (Caller c) =>
+        {
+            Enter(c);
+            return Errno.Success; // the guest is its invocation's only thread: nothing to yield to
+        });
         linker.DefineFunction(ModuleName, "proc_exit", (Caller c, int code) => Context(c).Exit(code));
 
-        // Everything else: a proper errno and nothing more.
-        var defined = new HashSet<string>(StringComparer.Ordinal)
-        {
-            "args_sizes_get", "args_get", "environ_sizes_get", "environ_get", "clock_res_get", "clock_time_get",
-            "random_get", "fd_write", "fd_read", "fd_fdstat_get", "fd_filestat_get", "fd_close", "fd_seek",
-            "fd_tell", "fd_prestat_get", "sched_yield", "proc_exit",
-        };
+        // Everything else touches no memory: an errno chosen by the fd it names.
         foreach (var (name, (parameters, results)) in Signatures)
         {
-            if (defined.Contains(name)) continue;
-            var errno = UnsupportedErrno(name);
-            linker.DefineFunction(ModuleName, name, (Caller _, ReadOnlySpan<ValueBox> _, Span<ValueBox> output) => output[0] = errno, parameters, results);
+            if (Implemented.Contains(name)) continue;
+            var errnoFor = ErrnoRule(name);
+            linker.DefineFunction(
+                ModuleName,
+                name,
+                (Caller c, ReadOnlySpan<ValueBox> input, Span<ValueBox> output) =>
+                {
+                    Enter(c);
+                    output[0] = errnoFor(input);
+                },
+                parameters,
+                results);
         }
     }
 
-    private static int UnsupportedErrno(string name) =>
-        name.StartsWith("path_", StringComparison.Ordinal) ? Errno.Notcapable
-        : name.StartsWith("fd_", StringComparison.Ordinal) ? Errno.Badf
-        : name.StartsWith("sock_", StringComparison.Ordinal) ? Errno.Notsup
-        : name == "poll_oneoff" ? Errno.Notsup
-        : Errno.Nosys;
+    /// <summary>
+    /// The errno of a call this host does not implement, from the fd in its first parameter: an
+    /// fd that is not open is EBADF; stdio (pipes, not files, directories or sockets) gets what
+    /// POSIX gives a pipe.
+    /// </summary>
+    private static Func<ReadOnlySpan<ValueBox>, int> ErrnoRule(string name)
+    {
+        var onStdio = name switch
+        {
+            "fd_advise" or "fd_allocate" or "fd_pread" or "fd_pwrite" => Errno.Spipe,
+            "fd_seek" or "fd_tell" => Errno.Spipe,
+            "fd_datasync" or "fd_sync" or "fd_filestat_set_size" => Errno.Inval,
+            "fd_close" or "fd_fdstat_set_flags" => Errno.Success,
+            "fd_fdstat_set_rights" or "fd_filestat_set_times" => Errno.Notsup,
+            "fd_prestat_get" or "fd_prestat_dir_name" => Errno.Badf,
+            "fd_readdir" => Errno.Notdir,
+            "fd_renumber" => Errno.Notsup,
+            _ when name.StartsWith("path_", StringComparison.Ordinal) => Errno.Notdir,
+            _ when name.StartsWith("sock_", StringComparison.Ordinal) => Errno.Notsock,
+            _ => -1,
+        };
+        if (onStdio < 0) return static _ => Errno.Nosys;
+        if (name == "fd_renumber") return static input => IsStdio(input[0].AsInt32()) && IsStdio(input[1].AsInt32()) ? Errno.Notsup : Errno.Badf;
+        return input => IsStdio(input[0].AsInt32()) ? onStdio : Errno.Badf;
+    }
 
     private static WasiContext Context(Caller caller) => (WasiContext)caller.GetData()!;
+
+    private static WasiContext Enter(Caller caller)
+    {
+        var context = Context(caller);
+        context.Enter(caller);
+        return context;
+    }
 
     private static bool IsStdio(int fd) => fd is >= 0 and <= 2;
 
@@ -131,7 +169,9 @@ internal static class WasiPreview1
     private static int StringsGet(Caller caller, byte[][] strings, int pointers, int buffer)
     {
         if (!GuestMemory.TryGet(caller, out var memory)) return Errno.Fault;
-        if (!memory.Contains(pointers, 4L * strings.Length) || !memory.Contains(buffer, strings.Sum(s => (long)s.Length))) return Errno.Fault;
+        var bytes = strings.Sum(s => (long)s.Length);
+        if (!memory.Contains(pointers, 4L * strings.Length) || !memory.Contains(buffer, bytes)) return Errno.Fault;
+        Context(caller).Charge(caller, HostCallLimits.FuelForBytes(bytes + (4L * strings.Length)));
         var offset = buffer;
         for (var i = 0; i < strings.Length; i++)
         {
@@ -143,86 +183,105 @@ internal static class WasiPreview1
         return Errno.Success;
     }
 
-    private static int ClockResGet(Caller caller, int id, int resultPtr)
+    private static int ClockResGet(Caller caller, WasiContext _, int id, int resultPtr)
     {
-        if (id is < 0 or > 3) return Errno.Inval;
+        if (!WasiClock.IsKnown(id)) return Errno.Inval;
         if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(resultPtr, 8)) return Errno.Fault;
-        memory.WriteInt64(resultPtr, 1_000);
+        memory.WriteInt64(resultPtr, WasiClock.ResolutionNanoseconds);
         return Errno.Success;
     }
 
-    private static int ClockTimeGet(Caller caller, int id, int resultPtr)
+    private static int ClockTimeGet(Caller caller, WasiContext context, int id, int resultPtr)
     {
-        long nanoseconds;
-        switch (id)
-        {
-            case 0: // realtime
-                nanoseconds = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
-                break;
-            case 1: // monotonic
-                nanoseconds = (long)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
-                break;
-            case 2 or 3: // process / thread CPU time: time since the invocation began
-                nanoseconds = (long)(Stopwatch.GetElapsedTime(Context(caller).StartTimestamp).Ticks * 100);
-                break;
-            default:
-                return Errno.Inval;
-        }
-
+        if (!WasiClock.IsKnown(id)) return Errno.Inval;
         if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(resultPtr, 8)) return Errno.Fault;
-        memory.WriteInt64(resultPtr, nanoseconds);
+        memory.WriteInt64(resultPtr, WasiClock.Now(id, context));
         return Errno.Success;
     }
 
-    private static int RandomGet(Caller caller, int buffer, int length)
+    /// <summary>At most <see cref="HostCallLimits.MaxBytesPerCall"/> bytes: random_get cannot report a partial fill, so a longer request is EINVAL.</summary>
+    private static int RandomGet(Caller caller, WasiContext context, int buffer, int length)
     {
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(buffer, (uint)length)) return Errno.Fault;
+        if ((uint)length > HostCallLimits.MaxBytesPerCall) return Errno.Inval;
+        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(buffer, length)) return Errno.Fault;
+        context.Charge(caller, HostCallLimits.FuelForBytes(length));
         RandomNumberGenerator.Fill(memory.Span(buffer, length));
         return Errno.Success;
     }
 
-    private static int FdWrite(Caller caller, int fd, int iovs, int count, int resultPtr)
+    /// <summary>
+    /// Reads and checks every iovec, then returns how many bytes of them this call moves: their
+    /// total, cut at <paramref name="limit"/> (a short read or write, which callers handle).
+    /// </summary>
+    private static int IovecsTotal(WasiContext context, GuestMemory memory, int iovs, int count, int limit, out int errno)
     {
-        if (fd is not (1 or 2)) return Errno.Badf;
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(iovs, 8L * (uint)count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
-        var context = Context(caller);
-        long written = 0;
+        long total = 0;
         for (var i = 0; i < count; i++)
         {
+            context.CheckDeadline();
             var pointer = memory.ReadInt32(iovs + (8 * i));
-            var length = memory.ReadInt32(iovs + (8 * i) + 4);
-            if (!memory.Contains(pointer, (uint)length)) return Errno.Fault;
+            var length = (uint)memory.ReadInt32(iovs + (8 * i) + 4);
+            if (!memory.Contains(pointer, length))
+            {
+                errno = Errno.Fault;
+                return 0;
+            }
+
+            total += length;
+        }
+
+        errno = Errno.Success;
+        return (int)Math.Min(total, limit);
+    }
+
+    private static int FdWrite(Caller caller, WasiContext context, int fd, int iovs, int count, int resultPtr)
+    {
+        if (fd is not (1 or 2)) return Errno.Badf;
+        if ((uint)count > HostCallLimits.MaxIovecs) return Errno.Inval;
+        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(iovs, 8L * count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
+        var bytes = IovecsTotal(context, memory, iovs, count, HostCallLimits.MaxBytesPerCall, out var errno);
+        if (errno != Errno.Success) return errno;
+        context.Charge(caller, (count * HostCallLimits.FuelPerItem) + HostCallLimits.FuelForBytes(bytes));
+
+        var written = 0;
+        for (var i = 0; i < count && written < bytes; i++)
+        {
+            context.CheckDeadline();
+            var pointer = memory.ReadInt32(iovs + (8 * i));
+            var length = (int)Math.Min((uint)memory.ReadInt32(iovs + (8 * i) + 4), bytes - written);
             var data = memory.Span(pointer, length);
             if (fd == 1) context.WriteOutput(data);
             else context.WriteLog(data);
             written += length;
         }
 
-        memory.WriteInt32(resultPtr, (int)written);
+        memory.WriteInt32(resultPtr, written);
         return Errno.Success;
     }
 
-    private static int FdRead(Caller caller, int fd, int iovs, int count, int resultPtr)
+    private static int FdRead(Caller caller, WasiContext context, int fd, int iovs, int count, int resultPtr)
     {
         if (fd != 0) return Errno.Badf;
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(iovs, 8L * (uint)count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
-        var context = Context(caller);
+        if ((uint)count > HostCallLimits.MaxIovecs) return Errno.Inval;
+        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(iovs, 8L * count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
+        var bytes = IovecsTotal(context, memory, iovs, count, Math.Min(HostCallLimits.MaxBytesPerCall, context.InputRemaining), out var errno);
+        if (errno != Errno.Success) return errno;
+        context.Charge(caller, (count * HostCallLimits.FuelPerItem) + HostCallLimits.FuelForBytes(bytes));
+
         var read = 0;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < count && read < bytes; i++)
         {
+            context.CheckDeadline();
             var pointer = memory.ReadInt32(iovs + (8 * i));
-            var length = memory.ReadInt32(iovs + (8 * i) + 4);
-            if (!memory.Contains(pointer, (uint)length)) return Errno.Fault;
-            var got = context.ReadInput(memory.Span(pointer, length));
-            read += got;
-            if (got < length) break;
+            var length = (int)Math.Min((uint)memory.ReadInt32(iovs + (8 * i) + 4), bytes - read);
+            read += context.ReadInput(memory.Span(pointer, length));
         }
 
         memory.WriteInt32(resultPtr, read);
         return Errno.Success;
     }
 
-    private static int FdFdstatGet(Caller caller, int fd, int resultPtr)
+    private static int FdFdstatGet(Caller caller, WasiContext _, int fd, int resultPtr)
     {
         if (!IsStdio(fd)) return Errno.Badf;
         if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(resultPtr, 24)) return Errno.Fault;
@@ -236,7 +295,7 @@ internal static class WasiPreview1
         return Errno.Success;
     }
 
-    private static int FdFilestatGet(Caller caller, int fd, int resultPtr)
+    private static int FdFilestatGet(Caller caller, WasiContext _, int fd, int resultPtr)
     {
         if (!IsStdio(fd)) return Errno.Badf;
         if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(resultPtr, 64)) return Errno.Fault;
