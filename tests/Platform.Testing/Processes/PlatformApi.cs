@@ -150,6 +150,26 @@ public sealed class PlatformApi : IDisposable
         return json["totals"]!["outcomes"]!.AsObject().ToDictionary(o => o.Key, o => o.Value!.GetValue<long>());
     }
 
+    /// <summary>One binary upload that never throws for an answer: a refusal carries its code and the problem's detail in <see cref="UploadAttempt.Error"/>.</summary>
+    public async Task<UploadAttempt> TryDeployAsync(string name, byte[] module, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/v1/functions/{name}") { Content = new ByteArrayContent(module) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/wasm");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TenantKey);
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode) return new UploadAttempt((int)response.StatusCode, ProblemCode(body), null, ProblemMember(body, "detail"));
+            var json = JsonNode.Parse(body)!;
+            return new UploadAttempt((int)response.StatusCode, null, new Deployed(name, json["version"]!.GetValue<int>(), json["sha256"]!.GetValue<string>()), null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return new UploadAttempt(0, null, null, ex.GetType().Name);
+        }
+    }
+
     public Task<Deployed> DeployAsync(string name, byte[] module, string contentType) => DeployAsync(name, module, contentType, CancellationToken.None);
 
     public async Task<Deployed> DeployAsync(string name, byte[] module, string contentType, CancellationToken cancellationToken)
@@ -176,12 +196,14 @@ public sealed class PlatformApi : IDisposable
     }
 
     /// <summary>The <c>code</c> of a problem document, or null.</summary>
-    private static string? ProblemCode(string body)
+    private static string? ProblemCode(string body) => ProblemMember(body, "code");
+
+    private static string? ProblemMember(string body, string member)
     {
         if (!body.StartsWith('{')) return null;
         try
         {
-            return JsonNode.Parse(body)?["code"]?.GetValue<string>();
+            return JsonNode.Parse(body)?[member]?.GetValue<string>();
         }
         catch (System.Text.Json.JsonException)
         {
