@@ -15,9 +15,10 @@ public sealed class SoakTests(ITestOutputHelper output)
 
         Assert.Equal((int)(SoakScenario.PerSecond * SoakScenario.Duration.TotalSeconds), result.Samples.Count);
         // A stall of the machine can bunch the load into a burst the workers shed (OVERLOADED, a
-        // clear code); anything else, or more than 1 % of it, is a failure.
+        // clear code); anything else, or more than 5 % of it (as in the other fault tests), is a failure.
         FaultAssert.OnlyKinds(result.Samples, "OK", "OVERLOADED");
-        Assert.True(result.Samples.Count(s => s.Ok) >= result.Samples.Count * 0.99, $"only {result.Samples.Count(s => s.Ok)} of {result.Samples.Count} succeeded");
+        FaultAssert.AtMost(result.Samples, "OVERLOADED", 0.05);
+        Assert.True(result.Samples.Count(s => s.Ok) >= result.Samples.Count * 0.95, $"only {result.Samples.Count(s => s.Ok)} of {result.Samples.Count} succeeded");
         Assert.Equal(4, result.BeforeMiB.Count); // the control plane and three workers
         foreach (var (process, before) in result.BeforeMiB)
         {
