@@ -93,6 +93,35 @@ public sealed class ModuleCollectionTests(PostgresFixture postgres) : ControlPla
         }
     }
 
+    [Fact]
+    public async Task Collect_ModuleLockedByAnUploadInFlight_SkippedThenCollected()
+    {
+        var (_, key) = await CreateTenantAsync();
+        using var client = Host.CreateClient(key);
+        var sha = (await DeployAsync(key, "scratch", Modules.Numbered(7)))["sha256"]!.GetValue<string>();
+        using (var deleted = await client.DeleteAsync("/v1/functions/scratch").Within())
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+
+        // What an upload of these bytes holds between finding the module row and committing its version.
+        await using (var upload = new Npgsql.NpgsqlConnection(Database.ConnectionString))
+        {
+            await upload.OpenAsync().Within();
+            await using var transaction = await upload.BeginTransactionAsync().Within();
+            await using (var command = new Npgsql.NpgsqlCommand(ModuleLocks.TakeShared, upload, transaction))
+            {
+                command.Parameters.AddWithValue("space", ModuleLocks.Space);
+                command.Parameters.AddWithValue("key", ModuleLocks.Key(sha));
+                await command.ExecuteNonQueryAsync().Within();
+            }
+
+            Assert.Empty(await Collector.CollectAsync(CancellationToken.None).Within());
+            Assert.Equal(1L, await Database.ScalarAsync<long>($"SELECT count(*) FROM modules WHERE sha256 = '{sha}'").Within());
+        }
+
+        Assert.Equal([sha], await Collector.CollectAsync(CancellationToken.None).Within());
+        Assert.Empty(await ModulesAsync());
+    }
+
     private async Task<string[]> ModulesAsync()
     {
         var joined = await Database.ScalarAsync<string>("SELECT coalesce(string_agg(sha256, ',' ORDER BY sha256), '') FROM modules").Within();

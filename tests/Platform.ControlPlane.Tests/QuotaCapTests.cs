@@ -1,4 +1,6 @@
 using System.Net;
+using Grpc.Core;
+using V1 = Platform.Contracts.V1;
 
 namespace Platform.ControlPlane.Tests;
 
@@ -131,6 +133,53 @@ public sealed class QuotaCapTests(PostgresFixture postgres) : ControlPlaneTest(p
         Assert.Equal(2, bytes.Count(s => s == HttpStatusCode.Created));
         Assert.Equal(8, bytes.Count(s => s == HttpStatusCode.Forbidden));
         Assert.Equal(6 * size, await Database.ScalarAsync<long>("SELECT sum(size_bytes)::bigint FROM modules").Within());
+    }
+
+    [Fact]
+    public async Task Grpc_NewQuotasAndDeleteVersion_SameRulesAsRest()
+    {
+        var tenants = new V1.TenantService.TenantServiceClient(Host.Channel);
+        var created = await tenants.CreateTenantAsync(
+            new V1.CreateTenantRequest { Name = "grpc-caps", Quotas = new V1.Quotas { MaxVersionsPerFunction = 2, ManagementBurst = 50 } },
+            PlatformTestHost.Bearer(Host.AdminKey)).ResponseAsync.Within();
+        Assert.Equal(2, created.Tenant.Quotas.MaxVersionsPerFunction);
+        Assert.Equal(20, created.Tenant.Quotas.MaxAliasesPerFunction);
+        Assert.Equal(256L << 20, created.Tenant.Quotas.MaxStoredBytes);
+        Assert.Equal(20, created.Tenant.Quotas.ManagementCallsPerSecond);
+        Assert.Equal(50, created.Tenant.Quotas.ManagementBurst);
+        Assert.False(created.Tenant.QuotaOverrides.HasMaxStoredBytes);
+        Assert.True(created.Tenant.QuotaOverrides.HasMaxVersionsPerFunction);
+
+        var key = created.ApiKey.Secret;
+        await DeployAsync(key, "fn", Modules.Numbered(1));
+        await DeployAsync(key, "fn", Modules.Numbered(2));
+        var functions = new V1.FunctionService.FunctionServiceClient(Host.Channel);
+        var call = PlatformTestHost.Bearer(key);
+        var inUse = await Assert.ThrowsAsync<RpcException>(() => functions.DeleteVersionAsync(new V1.DeleteVersionRequest { Name = "fn", Version = 2 }, call).ResponseAsync.Within());
+        Assert.Equal(StatusCode.FailedPrecondition, inUse.StatusCode);
+        Assert.Equal("FAILED_PRECONDITION", GrpcApiTests.ErrorInfo(inUse).Reason);
+        await functions.DeleteVersionAsync(new V1.DeleteVersionRequest { Name = "fn", Version = 1 }, call).ResponseAsync.Within();
+        var function = await functions.GetFunctionAsync(new V1.GetFunctionRequest { Name = "fn" }, call).ResponseAsync.Within();
+        Assert.Equal([2], function.Versions.Select(v => v.Version));
+
+        using var client = Host.CreateClient(key);
+        await DeployAsync(key, "fn", Modules.Numbered(3));
+        using var refused = await client.PutAsync("/v1/functions/fn", Wat(Modules.Numbered(4))).Within();
+        await AssertProblemAsync(refused, HttpStatusCode.Forbidden, "QUOTA_EXCEEDED", "maxVersionsPerFunction");
+    }
+
+    [Theory]
+    [InlineData("maxVersionsPerFunction", 0)]
+    [InlineData("maxVersionsPerFunction", 100001)]
+    [InlineData("maxAliasesPerFunction", 1001)]
+    [InlineData("maxStoredBytes", -1)]
+    [InlineData("managementCallsPerSecond", 0)]
+    [InlineData("managementBurst", 0)]
+    public async Task SetQuotas_NewQuotaOutOfBounds_InvalidArgumentNamingIt(string quota, long value)
+    {
+        var (tenant, _) = await CreateTenantAsync();
+        using var response = await Admin.PutAsync($"/v1/tenants/{tenant}/quotas", Json($"{{\"{quota}\":{value}}}")).Within();
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "INVALID_ARGUMENT", $"quotas.{quota}");
     }
 
     private static async Task<HttpStatusCode[]> UploadAllAsync(HttpClient client, IEnumerable<(string Name, string Wat)> uploads)
