@@ -65,6 +65,7 @@ public sealed class RemoteFailureTests
         var result = await PlatformCtlProcess.RunAsync([], environment, "functions", "list", "--url", platform.Url, "--api-key", FakePlatform.TenantKey);
 
         Assert.Equal(0, result.ExitCode);
+        Assert.Equal(2, platform.Requests.Count);
         Assert.All(platform.Requests, r => Assert.Equal($"Bearer {FakePlatform.TenantKey}", r.Authorization));
     }
 
