@@ -46,6 +46,11 @@ internal sealed partial class ModuleCollector(
                 {
                     LogUnavailable(logger, ex);
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A failed collection must not stop the host: the next one tries again.
+                    LogFailed(logger, ex);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -135,6 +140,9 @@ internal sealed partial class ModuleCollector(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask worker {Worker} to evict module {Sha256} ({Status}); it keeps an artifact nothing routes to")]
     private static partial void LogEvictFailed(ILogger logger, string sha256, string worker, StatusCode status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Module collection failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Module collection skipped: the database is unavailable")]
     private static partial void LogUnavailable(ILogger logger, Exception exception);
