@@ -9,7 +9,7 @@ namespace Platform.Cli;
 /// 2 a command line that does not parse or options that do not make sense.
 /// </summary>
 /// <remarks>
-/// Function outcomes are 10-16, platform codes 20-29. A platform that cannot be reached at all
+/// Function outcomes are 10-16, platform codes 20-30. A platform that cannot be reached at all
 /// (connection refused or reset, name not resolved, no answer within the request timeout) is
 /// <see cref="Unavailable"/> (29), as gRPC clients report it: it is the "try again later, or
 /// check --url" condition scripts want to tell apart from a rejection.
@@ -29,6 +29,7 @@ internal static class ExitCodes
     public const int QuotaExceeded = 27;
     public const int PayloadTooLarge = 28;
     public const int Unavailable = 29;
+    public const int FailedPrecondition = 30;
 
     public static int For(Outcome outcome) => outcome switch
     {
@@ -60,6 +61,7 @@ internal static class ExitCodes
             "QUOTA_EXCEEDED" => QuotaExceeded,
             "PAYLOAD_TOO_LARGE" => PayloadTooLarge,
             "UNAVAILABLE" => Unavailable,
+            "FAILED_PRECONDITION" => FailedPrecondition,
             _ => Failure,
         };
     }
@@ -71,6 +73,7 @@ internal static class ExitCodes
         HttpStatusCode.Unauthorized => "UNAUTHENTICATED",
         HttpStatusCode.Forbidden => "FORBIDDEN",
         HttpStatusCode.NotFound => "NOT_FOUND",
+        HttpStatusCode.Conflict => "FAILED_PRECONDITION",
         HttpStatusCode.RequestEntityTooLarge => "PAYLOAD_TOO_LARGE",
         HttpStatusCode.TooManyRequests => "RATE_LIMITED",
         HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout => "UNAVAILABLE",

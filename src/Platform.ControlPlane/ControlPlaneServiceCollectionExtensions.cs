@@ -15,6 +15,7 @@ using Platform.ControlPlane.Grpc;
 using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.Keys;
 using Platform.ControlPlane.Limits;
+using Platform.ControlPlane.Modules;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Usage;
 using Platform.Runtime;
@@ -59,13 +60,16 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<MigrationHostedService>();
 
+        services.AddSingleton<Paging.Cursors>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<ApiKeyList>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<ITenantDirectory>(sp => sp.GetRequiredService<TenantStore>());
         services.AddSingleton<FunctionStore>();
         services.AddSingleton<IFunctionCatalog>(sp => sp.GetRequiredService<FunctionStore>());
         services.AddSingleton<IAuthenticator, Authenticator>();
         services.TryAddSingleton<TenantLimits>();
+        services.TryAddSingleton<ManagementLimits>();
         services.AddMetadataCache(configuration);
 
         services.TryAddSingleton(_ => new WasmEngine(new RuntimeOptions()));
@@ -74,6 +78,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<ModuleCheck>();
         services.AddCluster(configuration);
         services.AddUsage(configuration);
+        services.AddModuleCollection(configuration);
 
         services.AddGrpc(o => o.Interceptors.Add<GrpcErrorInterceptor>());
         services.AddGrpcReflection();

@@ -21,7 +21,7 @@ internal static class KeysCommand
         var listTenant = new Argument<string>("TENANT") { Description = "The tenant's name." };
         var list = new Command("list", "List a tenant's keys (never their secrets).") { listTenant };
         list.SetRemoteAction(TenantsCommand.Timeout, async (parse, call) =>
-            await call.PrintAsync(await call.CallAsync(HttpMethod.Get, $"v1/tenants/{PlatformClient.Segment(parse.GetRequiredValue(listTenant))}/keys"), TenantViews.WriteKeys));
+            await call.PrintAsync(await call.CallAllPagesAsync($"v1/tenants/{PlatformClient.Segment(parse.GetRequiredValue(listTenant))}/keys", "keys"), TenantViews.WriteKeys));
 
         var revokeTenant = new Argument<string>("TENANT") { Description = "The tenant's name." };
         var keyId = new Argument<string>("KEY_ID") { Description = "The key's id (from keys create or keys list)." };

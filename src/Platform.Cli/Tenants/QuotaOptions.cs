@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Platform.Cli.Tenants;
 
 /// <summary>
-/// The ten quota options of <c>tenants create</c> and <c>quotas set</c>, and the JSON object
+/// The quota options of <c>tenants create</c> and <c>quotas set</c>, and the JSON object
 /// they make (DESIGN.md's names; a member only for an option given).
 /// </summary>
 internal sealed class QuotaOptions
@@ -29,6 +29,11 @@ internal sealed class QuotaOptions
         quotas.Add<int>(command, "--max-concurrency", "maxConcurrency", "Invocations running at once.");
         quotas.Add<long>(command, "--max-input-bytes", "maxInputBytes", "Request body of an invocation, bytes.");
         quotas.Add<long>(command, "--max-output-bytes", "maxOutputBytes", "Response body of an invocation, bytes.");
+        quotas.Add<int>(command, "--max-versions-per-function", "maxVersionsPerFunction", "Versions one function keeps.");
+        quotas.Add<int>(command, "--max-aliases-per-function", "maxAliasesPerFunction", "Aliases of one function besides latest.");
+        quotas.Add<long>(command, "--max-stored-bytes", "maxStoredBytes", "Bytes of the distinct modules the tenant's versions reference.");
+        quotas.Add<int>(command, "--management-calls-per-second", "managementCallsPerSecond", "Rate of management (non-invoke) calls, per second.");
+        quotas.Add<int>(command, "--management-burst", "managementBurst", "Burst of management calls.");
         return quotas;
     }
 

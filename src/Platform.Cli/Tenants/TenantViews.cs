@@ -11,6 +11,7 @@ internal static class TenantViews
     [
         "maxFuel", "maxMemoryMb", "maxTimeoutMs", "maxModuleBytes", "maxFunctions",
         "invocationsPerSecond", "burst", "maxConcurrency", "maxInputBytes", "maxOutputBytes",
+        "maxVersionsPerFunction", "maxAliasesPerFunction", "maxStoredBytes", "managementCallsPerSecond", "managementBurst",
     ];
 
     public static void WriteTenant(JsonElement tenant, TextWriter writer)

@@ -37,7 +37,7 @@ internal static class TenantsCommand
 
         var list = new Command("list", "List tenants.");
         list.SetRemoteAction(Timeout, async (_, call) =>
-            await call.PrintAsync(await call.CallAsync(HttpMethod.Get, "v1/tenants"), TenantViews.WriteList));
+            await call.PrintAsync(await call.CallAllPagesAsync("v1/tenants", "tenants"), TenantViews.WriteList));
 
         var getName = new Argument<string>("NAME") { Description = "The tenant's name." };
         var get = new Command("get", "Show a tenant and its effective quotas.") { getName };

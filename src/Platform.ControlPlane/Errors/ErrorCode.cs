@@ -13,6 +13,7 @@ public enum ErrorCode
     Unauthenticated,
     Forbidden,
     QuotaExceeded,
+    FailedPrecondition,
     PayloadTooLarge,
     RateLimited,
     ConcurrencyLimited,

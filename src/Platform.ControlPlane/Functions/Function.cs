@@ -5,14 +5,18 @@ public sealed record FunctionVersionInfo(string Name, int Version, string Sha256
 
 public sealed record FunctionSummary(string Name, int LatestVersion, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-/// <summary>A function with every version (ascending) and its aliases (always including <c>latest</c>).</summary>
+/// <summary>
+/// A function with one page of its versions (ascending), the cursor of the next page (null on the
+/// last) and its aliases (always including <c>latest</c>; bounded by <c>maxAliasesPerFunction</c>).
+/// </summary>
 public sealed record FunctionDetails(
     string Name,
     int LatestVersion,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     IReadOnlyList<FunctionVersionInfo> Versions,
-    IReadOnlyDictionary<string, int> Aliases);
+    IReadOnlyDictionary<string, int> Aliases,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? NextCursor);
 
 /// <summary>A stored module: canonical binary Wasm and its lowercase hex SHA-256.</summary>
 public sealed record ModuleContent(string Sha256, byte[] Bytes);

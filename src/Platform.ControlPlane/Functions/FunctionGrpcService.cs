@@ -5,6 +5,8 @@ using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Grpc;
+using Platform.ControlPlane.Limits;
+using Platform.ControlPlane.Paging;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Validation;
 using V1 = Platform.Contracts.V1;
@@ -12,7 +14,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Functions;
 
 /// <summary><c>platform.v1.FunctionService</c>: the tenant operations of <see cref="FunctionRest"/> over gRPC.</summary>
-internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantStore tenants, FunctionStore store, ModuleCheck check, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
+internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantStore tenants, ITenantDirectory directory, ManagementLimits limits, FunctionStore store, ModuleCheck check, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
 {
     public const int DownloadChunkBytes = 64 * 1024;
 
@@ -40,7 +42,7 @@ internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantSt
         }
 
         var module = await check.ValidateAsync(collected.GetBuffer().AsMemory(0, (int)collected.Length), quotas.MaxModuleBytes, caller.TenantId, token);
-        var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas.MaxFunctions, token);
+        var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas, token);
         pusher.Enqueue(version.Sha256);
         return ProtoMapping.ToProto(version);
     }
@@ -48,14 +50,14 @@ internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantSt
     public override async Task<V1.ListFunctionsResponse> ListFunctions(V1.ListFunctionsRequest request, ServerCallContext context)
     {
         var caller = await RequireTenant(context);
-        var list = await store.ListAsync(caller.TenantId, context.CancellationToken);
-        return new V1.ListFunctionsResponse { Functions = { list.Select(ProtoMapping.ToProto) } };
+        var page = await store.ListAsync(caller.TenantId, PageRequest.From(request.Page), context.CancellationToken);
+        return new V1.ListFunctionsResponse { Functions = { page.Items.Select(ProtoMapping.ToProto) }, NextCursor = page.NextCursor ?? "" };
     }
 
     public override async Task<V1.Function> GetFunction(V1.GetFunctionRequest request, ServerCallContext context)
     {
         var caller = await RequireTenant(context);
-        var details = await store.GetAsync(caller.TenantId, NameRules.Require(request.Name, "name"), context.CancellationToken);
+        var details = await store.GetAsync(caller.TenantId, NameRules.Require(request.Name, "name"), PageRequest.From(request.Page), context.CancellationToken);
         return ProtoMapping.ToProto(details);
     }
 
@@ -84,7 +86,9 @@ internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantSt
         FunctionRest.RequireSettableAlias(request.Alias);
         if (request.Version < 1)
             throw PlatformException.InvalidArgument("version", "version must be a positive version number");
-        var alias = await store.SetAliasAsync(caller.TenantId, name, request.Alias, request.Version, context.CancellationToken);
+        var quotas = await tenants.GetQuotasAsync(caller.TenantId, context.CancellationToken)
+            ?? throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
+        var alias = await store.SetAliasAsync(caller.TenantId, name, request.Alias, request.Version, quotas.MaxAliasesPerFunction, context.CancellationToken);
         return new V1.Alias { Function = alias.Function, Name = alias.Name, Version = alias.Version };
     }
 
@@ -95,5 +99,21 @@ internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantSt
         return new Empty();
     }
 
-    private async Task<Caller.Tenant> RequireTenant(ServerCallContext context) => (await authenticator.AuthenticateAsync(context)).RequireTenant();
+    public override async Task<Empty> DeleteVersion(V1.DeleteVersionRequest request, ServerCallContext context)
+    {
+        var caller = await RequireTenant(context);
+        var name = NameRules.Require(request.Name, "name");
+        if (request.Version < 1)
+            throw PlatformException.InvalidArgument("version", "version must be a positive version number");
+        await store.DeleteVersionAsync(caller.TenantId, name, request.Version, context.CancellationToken);
+        return new Empty();
+    }
+
+    /// <summary>Authenticates a tenant key and admits the call under the tenant's management rate.</summary>
+    private async Task<Caller.Tenant> RequireTenant(ServerCallContext context)
+    {
+        var caller = (await authenticator.AuthenticateAsync(context)).RequireTenant();
+        await limits.AdmitAsync(directory, caller.TenantId, context.CancellationToken);
+        return caller;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -7,13 +8,15 @@ using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Json;
+using Platform.ControlPlane.Limits;
+using Platform.ControlPlane.Paging;
 using Platform.ControlPlane.Rest;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Validation;
 
 namespace Platform.ControlPlane.Functions;
 
-internal sealed record FunctionListResponse(IReadOnlyList<FunctionSummary> Functions);
+internal sealed record FunctionListResponse(IReadOnlyList<FunctionSummary> Functions, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NextCursor);
 
 internal sealed record SetAliasRequest(int? Version);
 
@@ -22,14 +25,19 @@ internal static class FunctionRest
 {
     public static void Map(RouteGroupBuilder v1)
     {
-        var functions = v1.MapGroup("/functions").AddEndpointFilter(CallerFilter.Tenant).WithTags("Functions");
+        var functions = v1.MapGroup("/functions")
+            .AddEndpointFilter(CallerFilter.Tenant)
+            .AddEndpointFilter(ManagementRateFilter.Instance)
+            .WithTags("Functions");
 
         functions.MapPut("/{name}", DeployAsync)
             .DocumentsBody<byte[]>("application/wasm", "text/plain", "multipart/form-data")
             .Produces<FunctionVersionInfo>(StatusCodes.Status201Created)
             .WithSummary("Deploy the next version of a function (module as application/wasm, WAT as text/plain, or multipart 'module' + 'config')");
-        functions.MapGet("", ListAsync).Produces<FunctionListResponse>().WithSummary("List the tenant's functions");
-        functions.MapGet("/{name}", GetAsync).Produces<FunctionDetails>().WithSummary("Get a function with its versions and aliases");
+        functions.MapGet("", ListAsync).Produces<FunctionListResponse>()
+            .WithSummary("List the tenant's functions by name, one page (?limit=1..200, default 50; ?cursor=the previous page's nextCursor)");
+        functions.MapGet("/{name}", GetAsync).Produces<FunctionDetails>()
+            .WithSummary("Get a function with its aliases and one page of its versions (?limit, ?cursor as for lists)");
         functions.MapGet("/{name}/versions/{version}/module", DownloadAsync)
             .Produces(StatusCodes.Status200OK, contentType: "application/wasm")
             .WithSummary("Download a version's module (a version number or an alias)");
@@ -37,6 +45,9 @@ internal static class FunctionRest
             .DocumentsBody<SetAliasRequest>("application/json")
             .Produces<FunctionAlias>()
             .WithSummary("Point an alias at a version");
+        functions.MapDelete("/{name}/versions/{version}", DeleteVersionAsync)
+            .Produces(StatusCodes.Status204NoContent)
+            .WithSummary("Delete one version (refused with FAILED_PRECONDITION while an alias, 'latest' included, points at it)");
         functions.MapDelete("/{name}", DeleteAsync).Produces(StatusCodes.Status204NoContent).WithSummary("Delete a function with its versions and aliases");
     }
 
@@ -57,7 +68,7 @@ internal static class FunctionRest
         var (source, configInput) = await ModuleUpload.ReadAsync(http.Request, quotas.MaxModuleBytes, options.Value.MultipartOverheadBytes, cancellationToken);
         var config = (configInput ?? new FunctionConfigInput()).Validate(quotas);
         var module = await check.ValidateAsync(source, quotas.MaxModuleBytes, caller.TenantId, cancellationToken);
-        var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas.MaxFunctions, cancellationToken);
+        var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas, cancellationToken);
         pusher.Enqueue(version.Sha256);
         return TypedResults.Json(version, ApiJson.Options, statusCode: StatusCodes.Status201Created)
             .WithLocation($"/v1/functions/{name}/versions/{version.Version}/module");
@@ -65,13 +76,13 @@ internal static class FunctionRest
 
     private static async Task<IResult> ListAsync(HttpContext http, FunctionStore store, CancellationToken cancellationToken)
     {
-        var list = await store.ListAsync(http.TenantCaller().TenantId, cancellationToken);
-        return TypedResults.Json(new FunctionListResponse(list), ApiJson.Options);
+        var page = await store.ListAsync(http.TenantCaller().TenantId, PageRequest.From(http.Request.Query), cancellationToken);
+        return TypedResults.Json(new FunctionListResponse(page.Items, page.NextCursor), ApiJson.Options);
     }
 
     private static async Task<IResult> GetAsync(string name, HttpContext http, FunctionStore store, CancellationToken cancellationToken)
     {
-        var details = await store.GetAsync(http.TenantCaller().TenantId, NameRules.Require(name, "name"), cancellationToken);
+        var details = await store.GetAsync(http.TenantCaller().TenantId, NameRules.Require(name, "name"), PageRequest.From(http.Request.Query), cancellationToken);
         return TypedResults.Json(details, ApiJson.Options);
     }
 
@@ -86,7 +97,7 @@ internal static class FunctionRest
         return TypedResults.File(module.Bytes, "application/wasm", $"{name}-v{info.Version}.wasm");
     }
 
-    private static async Task<IResult> SetAliasAsync(string name, string alias, HttpContext http, FunctionStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> SetAliasAsync(string name, string alias, HttpContext http, TenantStore tenants, FunctionStore store, CancellationToken cancellationToken)
     {
         var caller = http.TenantCaller();
         NameRules.Require(name, "name");
@@ -94,8 +105,21 @@ internal static class FunctionRest
         var request = await ApiJson.ReadBodyAsync<SetAliasRequest>(http.Request, cancellationToken);
         if (request.Version is not { } version || version < 1)
             throw PlatformException.InvalidArgument("version", "version must be a positive version number");
-        var result = await store.SetAliasAsync(caller.TenantId, name, alias, version, cancellationToken);
+        var quotas = await tenants.GetQuotasAsync(caller.TenantId, cancellationToken)
+            ?? throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
+        var result = await store.SetAliasAsync(caller.TenantId, name, alias, version, quotas.MaxAliasesPerFunction, cancellationToken);
         return TypedResults.Json(result, ApiJson.Options);
+    }
+
+    private static async Task<IResult> DeleteVersionAsync(string name, string version, HttpContext http, FunctionStore store, CancellationToken cancellationToken)
+    {
+        var caller = http.TenantCaller();
+        NameRules.Require(name, "name");
+        var reference = VersionReference.Parse(version, "version");
+        if (reference.Version is not { } number)
+            throw PlatformException.InvalidArgument("version", "delete a version by its number; an alias names whatever version it points at");
+        await store.DeleteVersionAsync(caller.TenantId, name, number, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> DeleteAsync(string name, HttpContext http, FunctionStore store, CancellationToken cancellationToken)

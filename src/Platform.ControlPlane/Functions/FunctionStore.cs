@@ -1,10 +1,13 @@
-using System.Text.Json;
+using System.Globalization;
 using Dapper;
 using Npgsql;
 using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Json;
 using Platform.ControlPlane.Keys;
+using Platform.ControlPlane.Modules;
+using Platform.ControlPlane.Paging;
+using Platform.ControlPlane.Quotas;
 
 namespace Platform.ControlPlane.Functions;
 
@@ -12,44 +15,61 @@ namespace Platform.ControlPlane.Functions;
 /// Functions, immutable versions and aliases, always scoped by tenant id: another tenant's
 /// function is indistinguishable from one that does not exist.
 /// </summary>
-internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.MetadataCache cache) : IFunctionCatalog
+internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.MetadataCache cache, Cursors cursors) : IFunctionCatalog
 {
     /// <summary>Channel notified (after commit) on deploy, alias and delete; payload <c>tenant-id/function-name</c>.</summary>
     public const string ChangeChannel = "platform_functions";
 
     /// <summary>
     /// Stores the module (once per hash) and the next version in one transaction and moves
-    /// <c>latest</c>. The function row is locked for the duration, so concurrent deploys of one
-    /// name get consecutive versions; creating a function locks the tenant row so the function
-    /// count quota holds under concurrency.
+    /// <c>latest</c>. The tenant row is locked first (every deploy of the tenant queues behind
+    /// it, so the function-count and stored-bytes quotas hold under concurrency), then the
+    /// function row (concurrent deploys of one name get consecutive versions, and the
+    /// versions-per-function quota holds), then the module hash (see <see cref="ModuleLocks"/>).
     /// </summary>
-    public async Task<FunctionVersionInfo> DeployAsync(Guid tenantId, string name, ValidatedModule module, FunctionConfig config, int maxFunctions, CancellationToken cancellationToken) =>
+    public async Task<FunctionVersionInfo> DeployAsync(Guid tenantId, string name, ValidatedModule module, FunctionConfig config, EffectiveQuotas quotas, CancellationToken cancellationToken) =>
         Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var now = ApiKeyStore.TruncateToMicroseconds(timeProvider.GetUtcNow());
+            var tenantLocked = await connection.QuerySingleOrDefaultAsync<int?>(Db.Command(
+                "SELECT 1 FROM tenants WHERE id = @tenantId FOR NO KEY UPDATE", new { tenantId }, token, transaction));
+            if (tenantLocked is null)
+                throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
             var function = await LockFunction(connection, transaction, tenantId, name, token);
             if (function is null)
             {
-                var tenantLocked = await connection.QuerySingleOrDefaultAsync<int?>(Db.Command(
-                    "SELECT 1 FROM tenants WHERE id = @tenantId FOR NO KEY UPDATE", new { tenantId }, token, transaction));
-                if (tenantLocked is null)
-                    throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
-                function = await LockFunction(connection, transaction, tenantId, name, token);
-                if (function is null)
-                {
-                    var count = await connection.ExecuteScalarAsync<long>(Db.Command(
-                        "SELECT count(*) FROM functions WHERE tenant_id = @tenantId", new { tenantId }, token, transaction));
-                    if (count >= maxFunctions)
-                        throw new PlatformException(ErrorCode.QuotaExceeded, $"the tenant already has {count} functions; its maxFunctions quota is {maxFunctions}");
-                    function = new FunctionRow { Id = Guid.CreateVersion7(), LatestVersion = 0 };
-                    await connection.ExecuteAsync(Db.Command(
-                        """
-                        INSERT INTO functions (id, tenant_id, name, latest_version, created_at, updated_at)
-                        VALUES (@Id, @tenantId, @name, 0, @now, @now)
-                        """,
-                        new { function.Id, tenantId, name, now = now.UtcDateTime }, token, transaction));
-                }
+                var count = await connection.ExecuteScalarAsync<long>(Db.Command(
+                    "SELECT count(*) FROM functions WHERE tenant_id = @tenantId", new { tenantId }, token, transaction));
+                if (count >= quotas.MaxFunctions)
+                    throw QuotaExceeded("maxFunctions", $"the tenant already has {count} functions; its maxFunctions quota is {quotas.MaxFunctions}");
+                function = new FunctionRow { Id = Guid.CreateVersion7(), LatestVersion = 0 };
+                await connection.ExecuteAsync(Db.Command(
+                    """
+                    INSERT INTO functions (id, tenant_id, name, latest_version, created_at, updated_at)
+                    VALUES (@Id, @tenantId, @name, 0, @now, @now)
+                    """,
+                    new { function.Id, tenantId, name, now = now.UtcDateTime }, token, transaction));
             }
+            else
+            {
+                var versions = await connection.ExecuteScalarAsync<long>(Db.Command(
+                    "SELECT count(*) FROM function_versions WHERE function_id = @Id", new { function.Id }, token, transaction));
+                if (versions >= quotas.MaxVersionsPerFunction)
+                    throw QuotaExceeded("maxVersionsPerFunction", $"function '{name}' already has {versions} versions; its tenant's maxVersionsPerFunction quota is {quotas.MaxVersionsPerFunction} (delete old versions to make room)");
+            }
+
+            await connection.ExecuteAsync(Db.Command(ModuleLocks.TakeShared, new { space = ModuleLocks.Space, key = ModuleLocks.Key(module.Sha256) }, token, transaction));
+            var stored = await connection.QuerySingleAsync<(long Bytes, bool Referenced)>(Db.Command(
+                """
+                WITH referenced AS (
+                    SELECT DISTINCT v.module_sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
+                    WHERE f.tenant_id = @tenantId)
+                SELECT coalesce(sum(m.size_bytes), 0)::bigint AS bytes,
+                       EXISTS (SELECT 1 FROM referenced r WHERE r.module_sha256 = @Sha256) AS referenced
+                FROM modules m JOIN referenced r ON r.module_sha256 = m.sha256
+                """, new { tenantId, module.Sha256 }, token, transaction));
+            if (!stored.Referenced && stored.Bytes + module.Bytes.Length > quotas.MaxStoredBytes)
+                throw QuotaExceeded("maxStoredBytes", $"the tenant's modules take {stored.Bytes} bytes; {module.Bytes.Length} more would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
 
             var moduleExists = await connection.ExecuteScalarAsync<bool>(Db.Command(
                 "SELECT EXISTS (SELECT 1 FROM modules WHERE sha256 = @Sha256)", new { module.Sha256 }, token, transaction));
@@ -77,33 +97,44 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             return new FunctionVersionInfo(name, version, module.Sha256, module.Bytes.Length, config, now);
         }, cancellationToken));
 
-    public async Task<IReadOnlyList<FunctionSummary>> ListAsync(Guid tenantId, CancellationToken cancellationToken) =>
-        await db.RunAsync(async (connection, token) =>
-        {
-            var rows = await connection.QueryAsync<FunctionRow>(Db.Command(
-                "SELECT id, name, latest_version, created_at, updated_at FROM functions WHERE tenant_id = @tenantId ORDER BY name",
-                new { tenantId }, token));
-            return (IReadOnlyList<FunctionSummary>)rows.Select(r => r.ToSummary()).ToList();
-        }, cancellationToken);
+    /// <summary>The tenant's functions by name, one page.</summary>
+    public async Task<Page<FunctionSummary>> ListAsync(Guid tenantId, PageRequest page, CancellationToken cancellationToken)
+    {
+        var scope = tenantId.ToString();
+        var after = page.Cursor is null ? null : cursors.Decode(page.Cursor, "functions", scope);
+        var rows = await db.RunAsync(async (connection, token) => (await connection.QueryAsync<FunctionRow>(Db.Command(
+            """
+            SELECT id, name, latest_version, created_at, updated_at FROM functions
+            WHERE tenant_id = @tenantId AND (@after::text IS NULL OR name > @after)
+            ORDER BY name LIMIT @take
+            """,
+            new { tenantId, after, take = page.Limit + 1 }, token))).ToList(), cancellationToken);
+        return Pages.From(rows, page.Limit, r => r.ToSummary(), last => cursors.Encode("functions", scope, last.Name));
+    }
 
-    public async Task<FunctionDetails> GetAsync(Guid tenantId, string name, CancellationToken cancellationToken) =>
+    /// <summary>The function with its aliases and one page of its versions (ascending); a version cursor is bound to the function's id.</summary>
+    public async Task<FunctionDetails> GetAsync(Guid tenantId, string name, PageRequest page, CancellationToken cancellationToken) =>
         await db.RunAsync(async (connection, token) =>
         {
             var function = await connection.QuerySingleOrDefaultAsync<FunctionRow>(Db.Command(
                 "SELECT id, name, latest_version, created_at, updated_at FROM functions WHERE tenant_id = @tenantId AND name = @name",
                 new { tenantId, name }, token)) ?? throw FunctionNotFound(name);
-            var versions = await connection.QueryAsync<VersionRow>(Db.Command(
+            var scope = function.Id.ToString();
+            var after = page.Cursor is null ? 0 : ParseVersion(cursors.Decode(page.Cursor, "versions", scope));
+            var versions = (await connection.QueryAsync<VersionRow>(Db.Command(
                 """
                 SELECT v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at
                 FROM function_versions v JOIN modules m ON m.sha256 = v.module_sha256
-                WHERE v.function_id = @Id ORDER BY v.version
-                """, new { function.Id }, token));
+                WHERE v.function_id = @Id AND v.version > @after ORDER BY v.version LIMIT @take
+                """, new { function.Id, after, take = page.Limit + 1 }, token))).ToList();
             var aliases = await connection.QueryAsync<(string Alias, int Version)>(Db.Command(
                 "SELECT alias, version FROM function_aliases WHERE function_id = @Id ORDER BY alias", new { function.Id }, token));
             var summary = function.ToSummary();
+            var versionPage = Pages.From(versions, page.Limit, v => v.ToInfo(name), last => cursors.Encode("versions", scope, last.Version.ToString(CultureInfo.InvariantCulture)));
             return new FunctionDetails(summary.Name, summary.LatestVersion, summary.CreatedAt, summary.UpdatedAt,
-                versions.Select(v => v.ToInfo(name)).ToList(),
-                aliases.ToDictionary(a => a.Alias, a => a.Version, StringComparer.Ordinal));
+                versionPage.Items,
+                aliases.ToDictionary(a => a.Alias, a => a.Version, StringComparer.Ordinal),
+                versionPage.NextCursor);
         }, cancellationToken);
 
     public async Task<(FunctionVersionInfo Version, ModuleContent Module)> GetModuleAsync(Guid tenantId, string name, VersionReference reference, CancellationToken cancellationToken) =>
@@ -115,7 +146,8 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             return (row.ToInfo(name), new ModuleContent(row.ModuleSha256, row.Content!));
         }, cancellationToken);
 
-    public async Task<FunctionAlias> SetAliasAsync(Guid tenantId, string name, string alias, int version, CancellationToken cancellationToken) =>
+    /// <summary>Creates or moves an alias; a new one beyond <c>maxAliasesPerFunction</c> (<c>latest</c> not counted) is refused under the function's row lock.</summary>
+    public async Task<FunctionAlias> SetAliasAsync(Guid tenantId, string name, string alias, int version, int maxAliases, CancellationToken cancellationToken) =>
         Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var function = await LockFunction(connection, transaction, tenantId, name, token) ?? throw FunctionNotFound(name);
@@ -124,6 +156,13 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                 new { function.Id, version }, token, transaction));
             if (!exists)
                 throw PlatformException.InvalidArgument("version", $"function '{name}' has no version {version}");
+            var counts = await connection.QuerySingleAsync<(long Others, bool Exists)>(Db.Command(
+                """
+                SELECT count(*) FILTER (WHERE alias <> 'latest') AS others, coalesce(bool_or(alias = @alias), false) AS exists
+                FROM function_aliases WHERE function_id = @Id
+                """, new { function.Id, alias }, token, transaction));
+            if (!counts.Exists && counts.Others >= maxAliases)
+                throw QuotaExceeded("maxAliasesPerFunction", $"function '{name}' already has {counts.Others} aliases besides 'latest'; its tenant's maxAliasesPerFunction quota is {maxAliases}");
             await connection.ExecuteAsync(Db.Command(
                 """
                 INSERT INTO function_aliases (function_id, alias, version, updated_at) VALUES (@Id, @alias, @version, @now)
@@ -134,7 +173,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             return new FunctionAlias(name, alias, version);
         }, cancellationToken));
 
-    /// <summary>Deletes the function with its versions and aliases; modules stay (shared by hash).</summary>
+    /// <summary>Deletes the function with its versions and aliases; modules no other version references are left to the collector.</summary>
     public async Task DeleteAsync(Guid tenantId, string name, CancellationToken cancellationToken) =>
         Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
         {
@@ -142,6 +181,33 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                 "DELETE FROM functions WHERE tenant_id = @tenantId AND name = @name", new { tenantId, name }, token, transaction));
             if (deleted == 0)
                 throw FunctionNotFound(name);
+            await Notify(connection, transaction, tenantId, name, token);
+            return deleted;
+        }, cancellationToken));
+
+    /// <summary>
+    /// Deletes one version, refused (FAILED_PRECONDITION) while an alias points at it: <c>latest</c>
+    /// always does at the newest, so a function keeps at least one version. Version numbers are not
+    /// reused; the module is left to the collector.
+    /// </summary>
+    public async Task DeleteVersionAsync(Guid tenantId, string name, int version, CancellationToken cancellationToken) =>
+        Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
+        {
+            var function = await LockFunction(connection, transaction, tenantId, name, token) ?? throw FunctionNotFound(name);
+            var aliases = (await connection.QueryAsync<string>(Db.Command(
+                "SELECT alias FROM function_aliases WHERE function_id = @Id AND version = @version ORDER BY alias",
+                new { function.Id, version }, token, transaction))).ToList();
+            if (aliases.Count > 0)
+            {
+                throw new PlatformException(ErrorCode.FailedPrecondition,
+                    $"version {version} of function '{name}' is what {string.Join(", ", aliases.Select(a => $"'{a}'"))} point{(aliases.Count == 1 ? "s" : "")} at; move the alias first (the newest version is always 'latest')",
+                    "version");
+            }
+
+            var deleted = await connection.ExecuteAsync(Db.Command(
+                "DELETE FROM function_versions WHERE function_id = @Id AND version = @version", new { function.Id, version }, token, transaction));
+            if (deleted == 0)
+                throw VersionNotFound(name, new VersionReference(version, null));
             await Notify(connection, transaction, tenantId, name, token);
             return deleted;
         }, cancellationToken));
@@ -164,6 +230,11 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                 "SELECT content FROM modules WHERE sha256 = @sha256", new { sha256 }, token));
             return content is null ? null : new ModuleContent(sha256, content);
         }, cancellationToken);
+
+    private static PlatformException QuotaExceeded(string quota, string message) => new(ErrorCode.QuotaExceeded, message, quota);
+
+    private static int ParseVersion(string position) =>
+        int.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : throw Cursors.Malformed();
 
     internal static PlatformException FunctionNotFound(string name) => PlatformException.NotFound($"function '{name}' does not exist");
 

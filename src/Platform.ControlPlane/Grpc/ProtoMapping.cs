@@ -19,7 +19,12 @@ internal static class ProtoMapping
         q.HasBurst ? q.Burst : null,
         q.HasMaxConcurrency ? q.MaxConcurrency : null,
         q.HasMaxInputBytes ? q.MaxInputBytes : null,
-        q.HasMaxOutputBytes ? q.MaxOutputBytes : null);
+        q.HasMaxOutputBytes ? q.MaxOutputBytes : null,
+        q.HasMaxVersionsPerFunction ? q.MaxVersionsPerFunction : null,
+        q.HasMaxAliasesPerFunction ? q.MaxAliasesPerFunction : null,
+        q.HasMaxStoredBytes ? q.MaxStoredBytes : null,
+        q.HasManagementCallsPerSecond ? q.ManagementCallsPerSecond : null,
+        q.HasManagementBurst ? q.ManagementBurst : null);
 
     public static V1.Quotas ToProto(QuotaSet q)
     {
@@ -34,12 +39,15 @@ internal static class ProtoMapping
         if (q.MaxConcurrency is { } maxConcurrency) p.MaxConcurrency = maxConcurrency;
         if (q.MaxInputBytes is { } maxInputBytes) p.MaxInputBytes = maxInputBytes;
         if (q.MaxOutputBytes is { } maxOutputBytes) p.MaxOutputBytes = maxOutputBytes;
+        if (q.MaxVersionsPerFunction is { } maxVersions) p.MaxVersionsPerFunction = maxVersions;
+        if (q.MaxAliasesPerFunction is { } maxAliases) p.MaxAliasesPerFunction = maxAliases;
+        if (q.MaxStoredBytes is { } maxStoredBytes) p.MaxStoredBytes = maxStoredBytes;
+        if (q.ManagementCallsPerSecond is { } managementRate) p.ManagementCallsPerSecond = managementRate;
+        if (q.ManagementBurst is { } managementBurst) p.ManagementBurst = managementBurst;
         return p;
     }
 
-    public static V1.Quotas ToProto(EffectiveQuotas q) => ToProto(new QuotaSet(
-        q.MaxFuel, q.MaxMemoryMb, q.MaxTimeoutMs, q.MaxModuleBytes, q.MaxFunctions,
-        q.InvocationsPerSecond, q.Burst, q.MaxConcurrency, q.MaxInputBytes, q.MaxOutputBytes));
+    public static V1.Quotas ToProto(EffectiveQuotas q) => ToProto(q.ToSet());
 
     public static V1.Tenant ToProto(Tenants.Tenant t) => new()
     {
@@ -110,5 +118,6 @@ internal static class ProtoMapping
         UpdatedAt = Timestamp.FromDateTimeOffset(f.UpdatedAt),
         Versions = { f.Versions.Select(ToProto) },
         Aliases = { f.Aliases.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal) },
+        NextCursor = f.NextCursor ?? "",
     };
 }

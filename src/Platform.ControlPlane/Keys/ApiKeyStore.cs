@@ -31,18 +31,6 @@ internal sealed class ApiKeyStore(Db db, TimeProvider timeProvider, Caching.Meta
             return await InsertAsync(connection, transaction, tenantId, token);
         }, cancellationToken);
 
-    public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(string tenantName, CancellationToken cancellationToken) =>
-        await db.RunAsync(async (connection, token) =>
-        {
-            var tenantId = await connection.QuerySingleOrDefaultAsync<Guid?>(Db.Command(
-                "SELECT id FROM tenants WHERE name = @tenantName", new { tenantName }, token))
-                ?? throw TenantNotFound(tenantName);
-            var rows = await connection.QueryAsync<KeyRow>(Db.Command(
-                "SELECT id, prefix, created_at, revoked_at FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id",
-                new { tenantId }, token));
-            return (IReadOnlyList<ApiKeyInfo>)rows.Select(r => new ApiKeyInfo(r.Id, r.Prefix, Utc(r.CreatedAt), r.RevokedAt is { } at ? Utc(at) : null)).ToList();
-        }, cancellationToken);
-
     /// <summary>
     /// Revokes a key at once: authentication reads the database on every request while it is
     /// reachable, and the NOTIFY (<c>platform_tenants</c>, after the commit) drops the key from
@@ -74,12 +62,4 @@ internal sealed class ApiKeyStore(Db db, TimeProvider timeProvider, Caching.Meta
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset value) => new(value.Ticks - (value.Ticks % 10), TimeSpan.Zero);
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-
-    private sealed class KeyRow
-    {
-        public Guid Id { get; set; }
-        public string Prefix { get; set; } = "";
-        public DateTime CreatedAt { get; set; }
-        public DateTime? RevokedAt { get; set; }
-    }
 }

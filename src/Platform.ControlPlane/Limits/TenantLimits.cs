@@ -37,12 +37,7 @@ internal sealed class TenantLimits(TimeProvider time) : IDisposable
             if (!token.IsAcquired)
             {
                 concurrency.Dispose();
-                // Retry-After counts whole seconds: at least 1.
-                var wait = token.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.Zero;
-                throw new PlatformException(ErrorCode.RateLimited, $"the tenant's rate of {limiters.Key.InvocationsPerSecond} invocations per second (burst {limiters.Key.Burst}) is exhausted")
-                {
-                    RetryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(wait.TotalSeconds))),
-                };
+                throw TokenBuckets.Refused(token, $"the tenant's rate of {limiters.Key.InvocationsPerSecond} invocations per second (burst {limiters.Key.Burst}) is exhausted");
             }
         }
 

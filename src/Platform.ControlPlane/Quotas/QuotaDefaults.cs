@@ -36,15 +36,29 @@ public sealed class QuotaDefaults
     /// <summary>Response body of an invocation, bytes. Default 1 MiB.</summary>
     public long MaxOutputBytes { get; set; } = 1L << 20;
 
+    /// <summary>Versions one function keeps (deleted versions do not count). Default 100.</summary>
+    public int MaxVersionsPerFunction { get; set; } = 100;
+
+    /// <summary>Aliases of one function besides <c>latest</c>. Default 20.</summary>
+    public int MaxAliasesPerFunction { get; set; } = 20;
+
+    /// <summary>Bytes of the distinct modules the tenant's versions reference. Default 256 MiB.</summary>
+    public long MaxStoredBytes { get; set; } = 256L << 20;
+
+    /// <summary>Token-bucket refill rate of management (non-invoke) calls. Default 20 per second.</summary>
+    public int ManagementCallsPerSecond { get; set; } = 20;
+
+    /// <summary>Token-bucket size of management calls. Default 100.</summary>
+    public int ManagementBurst { get; set; } = 100;
+
     public EffectiveQuotas ToEffective() => new(
         MaxFuel, MaxMemoryMb, MaxTimeoutMs, MaxModuleBytes, MaxFunctions,
-        InvocationsPerSecond, Burst, MaxConcurrency, MaxInputBytes, MaxOutputBytes);
+        InvocationsPerSecond, Burst, MaxConcurrency, MaxInputBytes, MaxOutputBytes,
+        MaxVersionsPerFunction, MaxAliasesPerFunction, MaxStoredBytes, ManagementCallsPerSecond, ManagementBurst);
 
     internal IEnumerable<string> Validate(string prefix)
     {
-        var asSet = new QuotaSet(MaxFuel, MaxMemoryMb, MaxTimeoutMs, MaxModuleBytes, MaxFunctions,
-            InvocationsPerSecond, Burst, MaxConcurrency, MaxInputBytes, MaxOutputBytes);
-        foreach (var (field, message) in QuotaRules.Check(asSet))
+        foreach (var (field, message) in QuotaRules.Check(ToEffective().ToSet()))
             yield return $"{prefix}:{char.ToUpperInvariant(field[0])}{field[1..]} {message}.";
     }
 }

@@ -19,6 +19,10 @@ internal static class QuotaRules
     /// <summary>An invocation's input and output each ride in one gRPC message to and from a worker.</summary>
     public const long MaxPayloadBytesBound = 64L << 20;
 
+    public const int MaxVersionsPerFunctionBound = 100_000;
+
+    public const int MaxAliasesPerFunctionBound = 1000;
+
     public static IEnumerable<(string Field, string Message)> Check(QuotaSet q)
     {
         ArgumentNullException.ThrowIfNull(q);
@@ -32,6 +36,11 @@ internal static class QuotaRules
         if (Bad(q.MaxConcurrency, int.MaxValue)) yield return ("maxConcurrency", "must be positive");
         if (Bad(q.MaxInputBytes, MaxPayloadBytesBound)) yield return ("maxInputBytes", $"must be between 1 and {MaxPayloadBytesBound}");
         if (Bad(q.MaxOutputBytes, MaxPayloadBytesBound)) yield return ("maxOutputBytes", $"must be between 1 and {MaxPayloadBytesBound}");
+        if (Bad(q.MaxVersionsPerFunction, MaxVersionsPerFunctionBound)) yield return ("maxVersionsPerFunction", $"must be between 1 and {MaxVersionsPerFunctionBound}");
+        if (Bad(q.MaxAliasesPerFunction, MaxAliasesPerFunctionBound)) yield return ("maxAliasesPerFunction", $"must be between 1 and {MaxAliasesPerFunctionBound}");
+        if (Bad(q.MaxStoredBytes, long.MaxValue)) yield return ("maxStoredBytes", "must be positive");
+        if (Bad(q.ManagementCallsPerSecond, int.MaxValue)) yield return ("managementCallsPerSecond", "must be positive");
+        if (Bad(q.ManagementBurst, int.MaxValue)) yield return ("managementBurst", "must be positive");
     }
 
     /// <summary>Throws INVALID_ARGUMENT naming the first offending field (prefixed, e.g. <c>quotas.maxFuel</c>).</summary>

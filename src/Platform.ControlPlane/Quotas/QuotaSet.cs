@@ -14,7 +14,12 @@ public sealed record QuotaSet(
     int? Burst = null,
     int? MaxConcurrency = null,
     long? MaxInputBytes = null,
-    long? MaxOutputBytes = null)
+    long? MaxOutputBytes = null,
+    int? MaxVersionsPerFunction = null,
+    int? MaxAliasesPerFunction = null,
+    long? MaxStoredBytes = null,
+    int? ManagementCallsPerSecond = null,
+    int? ManagementBurst = null)
 {
     public static QuotaSet None { get; } = new();
 
@@ -32,7 +37,12 @@ public sealed record QuotaSet(
             Burst ?? defaults.Burst,
             MaxConcurrency ?? defaults.MaxConcurrency,
             MaxInputBytes ?? defaults.MaxInputBytes,
-            MaxOutputBytes ?? defaults.MaxOutputBytes);
+            MaxOutputBytes ?? defaults.MaxOutputBytes,
+            MaxVersionsPerFunction ?? defaults.MaxVersionsPerFunction,
+            MaxAliasesPerFunction ?? defaults.MaxAliasesPerFunction,
+            MaxStoredBytes ?? defaults.MaxStoredBytes,
+            ManagementCallsPerSecond ?? defaults.ManagementCallsPerSecond,
+            ManagementBurst ?? defaults.ManagementBurst);
     }
 }
 
@@ -47,4 +57,15 @@ public sealed record EffectiveQuotas(
     int Burst,
     int MaxConcurrency,
     long MaxInputBytes,
-    long MaxOutputBytes);
+    long MaxOutputBytes,
+    int MaxVersionsPerFunction,
+    int MaxAliasesPerFunction,
+    long MaxStoredBytes,
+    int ManagementCallsPerSecond,
+    int ManagementBurst)
+{
+    /// <summary>The same values as a complete override set.</summary>
+    public QuotaSet ToSet() => new(
+        MaxFuel, MaxMemoryMb, MaxTimeoutMs, MaxModuleBytes, MaxFunctions, InvocationsPerSecond, Burst, MaxConcurrency,
+        MaxInputBytes, MaxOutputBytes, MaxVersionsPerFunction, MaxAliasesPerFunction, MaxStoredBytes, ManagementCallsPerSecond, ManagementBurst);
+}

@@ -4,6 +4,7 @@ using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Grpc;
 using Platform.ControlPlane.Keys;
+using Platform.ControlPlane.Paging;
 using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Validation;
 using V1 = Platform.Contracts.V1;
@@ -11,7 +12,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Tenants;
 
 /// <summary><c>platform.v1.TenantService</c>: the admin operations of <see cref="TenantRest"/> over gRPC.</summary>
-internal sealed class TenantGrpcService(IAuthenticator authenticator, TenantStore tenants, ApiKeyStore keys) : V1.TenantService.TenantServiceBase
+internal sealed class TenantGrpcService(IAuthenticator authenticator, TenantStore tenants, ApiKeyStore keys, ApiKeyList keyList) : V1.TenantService.TenantServiceBase
 {
     public override async Task<V1.CreateTenantResponse> CreateTenant(V1.CreateTenantRequest request, ServerCallContext context)
     {
@@ -26,8 +27,8 @@ internal sealed class TenantGrpcService(IAuthenticator authenticator, TenantStor
     public override async Task<V1.ListTenantsResponse> ListTenants(V1.ListTenantsRequest request, ServerCallContext context)
     {
         await RequireAdmin(context);
-        var list = await tenants.ListAsync(context.CancellationToken);
-        return new V1.ListTenantsResponse { Tenants = { list.Select(ProtoMapping.ToProto) } };
+        var page = await tenants.ListAsync(PageRequest.From(request.Page), context.CancellationToken);
+        return new V1.ListTenantsResponse { Tenants = { page.Items.Select(ProtoMapping.ToProto) }, NextCursor = page.NextCursor ?? "" };
     }
 
     public override async Task<V1.Tenant> GetTenant(V1.GetTenantRequest request, ServerCallContext context)
@@ -55,8 +56,8 @@ internal sealed class TenantGrpcService(IAuthenticator authenticator, TenantStor
     public override async Task<V1.ListApiKeysResponse> ListApiKeys(V1.ListApiKeysRequest request, ServerCallContext context)
     {
         await RequireAdmin(context);
-        var list = await keys.ListAsync(NameRules.Require(request.Tenant, "tenant"), context.CancellationToken);
-        return new V1.ListApiKeysResponse { Keys = { list.Select(ProtoMapping.ToProto) } };
+        var page = await keyList.ListAsync(NameRules.Require(request.Tenant, "tenant"), PageRequest.From(request.Page), context.CancellationToken);
+        return new V1.ListApiKeysResponse { Keys = { page.Items.Select(ProtoMapping.ToProto) }, NextCursor = page.NextCursor ?? "" };
     }
 
     public override async Task<Empty> RevokeApiKey(V1.RevokeApiKeyRequest request, ServerCallContext context)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -5,6 +6,7 @@ using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Json;
 using Platform.ControlPlane.Keys;
+using Platform.ControlPlane.Paging;
 using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Rest;
 using Platform.ControlPlane.Validation;
@@ -20,11 +22,11 @@ internal sealed record TenantResponse(Guid Id, string Name, DateTimeOffset Creat
 
 internal sealed record CreatedTenantResponse(Guid Id, string Name, DateTimeOffset CreatedAt, EffectiveQuotas Quotas, QuotaSet QuotaOverrides, string ApiKey, Guid ApiKeyId);
 
-internal sealed record TenantListResponse(IReadOnlyList<TenantResponse> Tenants);
+internal sealed record TenantListResponse(IReadOnlyList<TenantResponse> Tenants, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NextCursor);
 
 internal sealed record CreatedKeyResponse(Guid Id, string ApiKey, string Prefix, DateTimeOffset CreatedAt);
 
-internal sealed record KeyListResponse(IReadOnlyList<ApiKeyInfo> Keys);
+internal sealed record KeyListResponse(IReadOnlyList<ApiKeyInfo> Keys, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NextCursor);
 
 /// <summary>Admin routes under <c>/v1/tenants</c>.</summary>
 internal static class TenantRest
@@ -37,7 +39,7 @@ internal static class TenantRest
             .DocumentsBody<CreateTenantRequest>("application/json")
             .Produces<CreatedTenantResponse>(StatusCodes.Status201Created)
             .WithSummary("Create a tenant with its first API key (shown once)");
-        tenants.MapGet("", ListAsync).Produces<TenantListResponse>().WithSummary("List tenants");
+        tenants.MapGet("", ListAsync).Produces<TenantListResponse>().WithSummary("List tenants by name, one page (?limit=1..200, default 50; ?cursor=the previous page's nextCursor)");
         tenants.MapGet("/{tenant}", GetAsync).Produces<TenantResponse>().WithSummary("Get a tenant and its effective quotas");
         tenants.MapPut("/{tenant}/quotas", SetQuotasAsync)
             .DocumentsBody<QuotaSet>("application/json")
@@ -45,7 +47,7 @@ internal static class TenantRest
             .WithSummary("Replace a tenant's quota overrides (a missing field follows the platform default)");
         tenants.MapDelete("/{tenant}", DeleteAsync).Produces(StatusCodes.Status204NoContent).WithSummary("Delete a tenant and everything it owns");
         tenants.MapPost("/{tenant}/keys", CreateKeyAsync).Produces<CreatedKeyResponse>(StatusCodes.Status201Created).WithSummary("Issue an API key (shown once)");
-        tenants.MapGet("/{tenant}/keys", ListKeysAsync).Produces<KeyListResponse>().WithSummary("List a tenant's keys (never their secrets)");
+        tenants.MapGet("/{tenant}/keys", ListKeysAsync).Produces<KeyListResponse>().WithSummary("List a tenant's keys in creation order, one page (never their secrets)");
         tenants.MapDelete("/{tenant}/keys/{id}", RevokeKeyAsync).Produces(StatusCodes.Status204NoContent).WithSummary("Revoke a key; it stops working at once");
     }
 
@@ -63,10 +65,10 @@ internal static class TenantRest
             .WithLocation($"/v1/tenants/{t.Name}");
     }
 
-    private static async Task<IResult> ListAsync(TenantStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpContext http, TenantStore store, CancellationToken cancellationToken)
     {
-        var tenants = await store.ListAsync(cancellationToken);
-        return TypedResults.Json(new TenantListResponse(tenants.Select(TenantResponse.From).ToList()), ApiJson.Options);
+        var page = await store.ListAsync(PageRequest.From(http.Request.Query), cancellationToken);
+        return TypedResults.Json(new TenantListResponse(page.Items.Select(TenantResponse.From).ToList(), page.NextCursor), ApiJson.Options);
     }
 
     private static async Task<IResult> GetAsync(string tenant, TenantStore store, CancellationToken cancellationToken)
@@ -97,10 +99,10 @@ internal static class TenantRest
             .WithLocation($"/v1/tenants/{tenant}/keys/{key.Id}");
     }
 
-    private static async Task<IResult> ListKeysAsync(string tenant, ApiKeyStore keys, CancellationToken cancellationToken)
+    private static async Task<IResult> ListKeysAsync(string tenant, HttpContext http, ApiKeyList keys, CancellationToken cancellationToken)
     {
-        var list = await keys.ListAsync(NameRules.Require(tenant, "tenant"), cancellationToken);
-        return TypedResults.Json(new KeyListResponse(list), ApiJson.Options);
+        var page = await keys.ListAsync(NameRules.Require(tenant, "tenant"), PageRequest.From(http.Request.Query), cancellationToken);
+        return TypedResults.Json(new KeyListResponse(page.Items, page.NextCursor), ApiJson.Options);
     }
 
     private static async Task<IResult> RevokeKeyAsync(string tenant, string id, ApiKeyStore keys, CancellationToken cancellationToken)

@@ -4,11 +4,12 @@ using Npgsql;
 using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Keys;
+using Platform.ControlPlane.Paging;
 using Platform.ControlPlane.Quotas;
 
 namespace Platform.ControlPlane.Tenants;
 
-internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlaneOptions> options, TimeProvider timeProvider, Caching.MetadataCache cache) : ITenantDirectory
+internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlaneOptions> options, TimeProvider timeProvider, Caching.MetadataCache cache, Cursors cursors) : ITenantDirectory
 {
     /// <summary>Channel notified (after commit) when a tenant or its quotas change; payload = tenant id.</summary>
     public const string ChangeChannel = "platform_tenants";
@@ -16,7 +17,8 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
     private const string SelectTenant =
         """
         SELECT t.id, t.name, t.created_at, q.max_fuel, q.max_memory_mb, q.max_timeout_ms, q.max_module_bytes,
-               q.max_functions, q.invocations_per_second, q.burst, q.max_concurrency, q.max_input_bytes, q.max_output_bytes
+               q.max_functions, q.invocations_per_second, q.burst, q.max_concurrency, q.max_input_bytes, q.max_output_bytes,
+               q.max_versions_per_function, q.max_aliases_per_function, q.max_stored_bytes, q.management_calls_per_second, q.management_burst
         FROM tenants t JOIN tenant_quotas q ON q.tenant_id = t.id
         """;
 
@@ -35,21 +37,26 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
             await connection.ExecuteAsync(Db.Command(
                 """
                 INSERT INTO tenant_quotas (tenant_id, max_fuel, max_memory_mb, max_timeout_ms, max_module_bytes, max_functions,
-                    invocations_per_second, burst, max_concurrency, max_input_bytes, max_output_bytes, updated_at)
+                    invocations_per_second, burst, max_concurrency, max_input_bytes, max_output_bytes,
+                    max_versions_per_function, max_aliases_per_function, max_stored_bytes, management_calls_per_second, management_burst, updated_at)
                 VALUES (@id, @MaxFuel, @MaxMemoryMb, @MaxTimeoutMs, @MaxModuleBytes, @MaxFunctions,
-                    @InvocationsPerSecond, @Burst, @MaxConcurrency, @MaxInputBytes, @MaxOutputBytes, @now)
+                    @InvocationsPerSecond, @Burst, @MaxConcurrency, @MaxInputBytes, @MaxOutputBytes,
+                    @MaxVersionsPerFunction, @MaxAliasesPerFunction, @MaxStoredBytes, @ManagementCallsPerSecond, @ManagementBurst, @now)
                 """,
                 QuotaParameters(id, overrides, now), token, transaction));
             var key = await keys.InsertAsync(connection, transaction, id, token);
             return new CreatedTenant(new Tenant(id, name, now, overrides.Over(Defaults), overrides), key);
         }, cancellationToken);
 
-    public async Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken cancellationToken) =>
-        await db.RunAsync(async (connection, token) =>
-        {
-            var rows = await connection.QueryAsync<TenantRow>(Db.Command(SelectTenant + " ORDER BY t.name", null, token));
-            return (IReadOnlyList<Tenant>)rows.Select(ToTenant).ToList();
-        }, cancellationToken);
+    /// <summary>Tenants by name, one page.</summary>
+    public async Task<Page<Tenant>> ListAsync(PageRequest page, CancellationToken cancellationToken)
+    {
+        var after = page.Cursor is null ? null : cursors.Decode(page.Cursor, "tenants", "");
+        var rows = await db.RunAsync(async (connection, token) => (await connection.QueryAsync<TenantRow>(Db.Command(
+            SelectTenant + " WHERE (@after::text IS NULL OR t.name > @after) ORDER BY t.name LIMIT @take",
+            new { after, take = page.Limit + 1 }, token))).ToList(), cancellationToken);
+        return Pages.From(rows, page.Limit, ToTenant, last => cursors.Encode("tenants", "", last.Name));
+    }
 
     public async Task<Tenant> GetAsync(string name, CancellationToken cancellationToken) =>
         await db.RunAsync(async (connection, token) =>
@@ -78,7 +85,9 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
                 UPDATE tenant_quotas SET max_fuel = @MaxFuel, max_memory_mb = @MaxMemoryMb, max_timeout_ms = @MaxTimeoutMs,
                     max_module_bytes = @MaxModuleBytes, max_functions = @MaxFunctions, invocations_per_second = @InvocationsPerSecond,
                     burst = @Burst, max_concurrency = @MaxConcurrency, max_input_bytes = @MaxInputBytes,
-                    max_output_bytes = @MaxOutputBytes, updated_at = @now
+                    max_output_bytes = @MaxOutputBytes, max_versions_per_function = @MaxVersionsPerFunction,
+                    max_aliases_per_function = @MaxAliasesPerFunction, max_stored_bytes = @MaxStoredBytes,
+                    management_calls_per_second = @ManagementCallsPerSecond, management_burst = @ManagementBurst, updated_at = @now
                 WHERE tenant_id = @id
                 """,
                 QuotaParameters(id, overrides, now), token, transaction));
@@ -87,7 +96,7 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
             return ToTenant(row);
         }, cancellationToken), t => t.Id);
 
-    /// <summary>Deletes the tenant with its keys, quotas, functions, versions and aliases (modules stay, shared by hash).</summary>
+    /// <summary>Deletes the tenant with its keys, quotas, functions, versions and aliases; modules no other tenant's version references are left to the collector.</summary>
     public async Task DeleteAsync(string name, CancellationToken cancellationToken) =>
         Changed(await db.InTransactionAsync(async (connection, transaction, token) =>
         {
@@ -122,13 +131,19 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
         q.MaxConcurrency,
         q.MaxInputBytes,
         q.MaxOutputBytes,
+        q.MaxVersionsPerFunction,
+        q.MaxAliasesPerFunction,
+        q.MaxStoredBytes,
+        q.ManagementCallsPerSecond,
+        q.ManagementBurst,
         now = now.UtcDateTime,
     };
 
     private Tenant ToTenant(TenantRow row)
     {
         var overrides = new QuotaSet(row.MaxFuel, row.MaxMemoryMb, row.MaxTimeoutMs, row.MaxModuleBytes, row.MaxFunctions,
-            row.InvocationsPerSecond, row.Burst, row.MaxConcurrency, row.MaxInputBytes, row.MaxOutputBytes);
+            row.InvocationsPerSecond, row.Burst, row.MaxConcurrency, row.MaxInputBytes, row.MaxOutputBytes,
+            row.MaxVersionsPerFunction, row.MaxAliasesPerFunction, row.MaxStoredBytes, row.ManagementCallsPerSecond, row.ManagementBurst);
         return new Tenant(row.Id, row.Name, ApiKeyStore.Utc(row.CreatedAt), overrides.Over(Defaults), overrides);
     }
 
@@ -147,5 +162,10 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
         public int? MaxConcurrency { get; set; }
         public long? MaxInputBytes { get; set; }
         public long? MaxOutputBytes { get; set; }
+        public int? MaxVersionsPerFunction { get; set; }
+        public int? MaxAliasesPerFunction { get; set; }
+        public long? MaxStoredBytes { get; set; }
+        public int? ManagementCallsPerSecond { get; set; }
+        public int? ManagementBurst { get; set; }
     }
 }

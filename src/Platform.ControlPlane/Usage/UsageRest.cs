@@ -34,6 +34,7 @@ internal static class UsageRest
     {
         v1.MapGet("/usage", TenantAsync)
             .AddEndpointFilter(CallerFilter.Tenant)
+            .AddEndpointFilter(Limits.ManagementRateFilter.Instance)
             .WithTags("Usage")
             .Produces<UsageReport>()
             .WithSummary("The calling tenant's usage (invocations, failures by outcome, fuel, duration) per function over a time range");

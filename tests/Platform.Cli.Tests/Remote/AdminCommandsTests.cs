@@ -13,11 +13,11 @@ public sealed class AdminCommandsTests
             ["tenants", "create", "acme", "--max-fuel", "5000", "--max-concurrency", "4"],
             "POST", "/v1/tenants", """{"name":"acme","quotas":{"maxFuel":5000,"maxConcurrency":4}}"""
         },
-        { ["tenants", "list"], "GET", "/v1/tenants", "" },
+        { ["tenants", "list"], "GET", "/v1/tenants?limit=200", "" },
         { ["tenants", "get", "acme"], "GET", "/v1/tenants/acme", "" },
         { ["tenants", "delete", "acme"], "DELETE", "/v1/tenants/acme", "" },
         { ["keys", "create", "acme"], "POST", "/v1/tenants/acme/keys", "" },
-        { ["keys", "list", "acme"], "GET", "/v1/tenants/acme/keys", "" },
+        { ["keys", "list", "acme"], "GET", "/v1/tenants/acme/keys?limit=200", "" },
         { ["keys", "revoke", "acme", KeyId], "DELETE", $"/v1/tenants/acme/keys/{KeyId}", "" },
         {
             [
@@ -27,6 +27,14 @@ public sealed class AdminCommandsTests
             ],
             "PUT", "/v1/tenants/acme/quotas",
             """{"maxFuel":1,"maxMemoryMb":2,"maxTimeoutMs":3,"maxModuleBytes":4,"maxFunctions":5,"invocationsPerSecond":6,"burst":7,"maxConcurrency":8,"maxInputBytes":9,"maxOutputBytes":10}"""
+        },
+        {
+            [
+                "quotas", "set", "acme", "--max-versions-per-function", "11", "--max-aliases-per-function", "12",
+                "--max-stored-bytes", "13", "--management-calls-per-second", "14", "--management-burst", "15",
+            ],
+            "PUT", "/v1/tenants/acme/quotas",
+            """{"maxVersionsPerFunction":11,"maxAliasesPerFunction":12,"maxStoredBytes":13,"managementCallsPerSecond":14,"managementBurst":15}"""
         },
         { ["quotas", "set", "acme"], "PUT", "/v1/tenants/acme/quotas", "{}" },
         { ["workers"], "GET", "/v1/workers", "" },
@@ -58,9 +66,9 @@ public sealed class AdminCommandsTests
         var lines = result.Stdout.Split('\n');
         Assert.Contains($"apiKey    {FakePlatform.IssuedKey}", lines);
         Assert.Contains($"apiKeyId  {FakePlatform.KeyId}", lines);
-        Assert.Contains("QUOTA                 VALUE       SOURCE", lines);
-        Assert.Contains("maxFuel               1000000000  override", lines);
-        Assert.Contains("maxMemoryMb           64          default", lines);
+        Assert.Contains("QUOTA                     VALUE       SOURCE", lines);
+        Assert.Contains("maxFuel                   1000000000  override", lines);
+        Assert.Contains("maxMemoryMb               64          default", lines);
         Assert.Equal("The API key is shown only once: store it now.\n", result.Stderr);
     }
 
@@ -128,8 +136,8 @@ public sealed class AdminCommandsTests
 
         Assert.Equal(0, result.ExitCode);
         var lines = result.Stdout.Split('\n');
-        Assert.Contains("burst                 200         override", lines);
-        Assert.Contains("maxFuel               1000000000  default", lines);
+        Assert.Contains("burst                     200         override", lines);
+        Assert.Contains("maxFuel                   1000000000  default", lines);
     }
 
     [Fact]

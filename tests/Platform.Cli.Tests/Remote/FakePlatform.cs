@@ -56,6 +56,7 @@ internal sealed class FakePlatform : IAsyncDisposable
     {
         maxFuel = 1_000_000_000L, maxMemoryMb = 64, maxTimeoutMs = 5000, maxModuleBytes = 10485760L, maxFunctions = 100,
         invocationsPerSecond = 100, burst = 200, maxConcurrency = 16, maxInputBytes = 1048576L, maxOutputBytes = 1048576L,
+        maxVersionsPerFunction = 100, maxAliasesPerFunction = 20, maxStoredBytes = 268435456L, managementCallsPerSecond = 20, managementBurst = 100,
     };
 
     public static async Task<FakePlatform> StartAsync()
@@ -181,14 +182,18 @@ internal sealed class FakePlatform : IAsyncDisposable
             http.Response.Headers.Location = $"/v1/functions/{name}/versions/3/module";
             await http.Response.WriteAsJsonAsync(Version(name, 3, buffer.ToArray()), Json);
         });
-        app.MapGet("/v1/functions", () => Results.Json(new
-        {
-            functions = new object[]
+        // Two pages, as the control plane pages its lists.
+        app.MapGet("/v1/functions", (HttpContext http) => http.Request.Query["cursor"] == "page-2"
+            ? Results.Json(new
             {
-                new { name = "hello", latestVersion = 3, createdAt = Created, updatedAt = "2025-01-03T00:00:00+00:00" },
-                new { name = "image-resizer", latestVersion = 12, createdAt = Created, updatedAt = Created },
-            },
-        }, Json));
+                functions = new object[] { new { name = "image-resizer", latestVersion = 12, createdAt = Created, updatedAt = Created } },
+                nextCursor = (string?)null,
+            }, Json)
+            : Results.Json(new
+            {
+                functions = new object[] { new { name = "hello", latestVersion = 3, createdAt = Created, updatedAt = "2025-01-03T00:00:00+00:00" } },
+                nextCursor = "page-2",
+            }, Json));
         app.MapGet("/v1/functions/{name}", (string name, HttpContext http) =>
         {
             if (name != "hello") return ProblemAsync(http, 404, "NOT_FOUND", $"function '{name}' not found");
@@ -207,6 +212,12 @@ internal sealed class FakePlatform : IAsyncDisposable
             }, Json);
         });
         app.MapDelete("/v1/functions/{name}", (string name, HttpContext http) =>
+        {
+            if (name != "hello") return ProblemAsync(http, 404, "NOT_FOUND", $"function '{name}' not found");
+            http.Response.StatusCode = 204;
+            return Task.CompletedTask;
+        });
+        app.MapDelete("/v1/functions/{name}/versions/{version:int}", (string name, int version, HttpContext http) =>
         {
             if (name != "hello") return ProblemAsync(http, 404, "NOT_FOUND", $"function '{name}' not found");
             http.Response.StatusCode = 204;

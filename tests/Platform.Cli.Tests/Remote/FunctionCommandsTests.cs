@@ -12,8 +12,10 @@ public sealed class FunctionCommandsTests
         var result = await Ctl.TenantAsync(platform, "functions", "list");
 
         Assert.Equal(0, result.ExitCode);
-        var request = Assert.Single(platform.Requests);
-        Assert.Equal(("GET", "/v1/functions"), (request.Method, request.Path));
+        // The fake answers in two pages: the table shows both.
+        Assert.Equal(
+            [("GET", "/v1/functions?limit=200"), ("GET", "/v1/functions?limit=200&cursor=page-2")],
+            platform.Requests.Select(r => (r.Method, r.Path)));
         Assert.Equal(
             """
             NAME           LATEST  CREATED               UPDATED
@@ -32,8 +34,11 @@ public sealed class FunctionCommandsTests
         var result = await Ctl.TenantAsync(platform, "functions", "list", "--json");
 
         Assert.Equal(0, result.ExitCode);
-        var functions = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("functions");
+        // One document with the items of both pages and no cursor left.
+        var document = JsonDocument.Parse(result.Stdout).RootElement;
+        var functions = document.GetProperty("functions");
         Assert.Equal(["hello", "image-resizer"], functions.EnumerateArray().Select(f => f.GetProperty("name").GetString()));
+        Assert.Equal(JsonValueKind.Null, document.GetProperty("nextCursor").ValueKind);
     }
 
     [Fact]
@@ -44,7 +49,7 @@ public sealed class FunctionCommandsTests
         var result = await Ctl.TenantAsync(platform, "functions", "get", "hello");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal(("GET", "/v1/functions/hello"), (Assert.Single(platform.Requests).Method, platform.Requests[0].Path));
+        Assert.Equal(("GET", "/v1/functions/hello?limit=200"), (Assert.Single(platform.Requests).Method, platform.Requests[0].Path));
         var lines = result.Stdout.Split('\n');
         Assert.Equal("name     hello", lines[0]);
         Assert.Equal("latest   2", lines[1]);
@@ -53,6 +58,23 @@ public sealed class FunctionCommandsTests
         Assert.StartsWith("1        prod           ", lines[header + 1]);
         Assert.StartsWith("2        canary,latest  ", lines[header + 2]);
         Assert.EndsWith("fuel=1000 env=GREETING args=1", lines[header + 2]);
+    }
+
+    [Fact]
+    public async Task FunctionsDeleteVersion_SendsDeleteOfTheVersion()
+    {
+        await using var platform = await FakePlatform.StartAsync();
+
+        var result = await Ctl.TenantAsync(platform, "functions", "delete-version", "hello", "2");
+
+        Assert.Equal(0, result.ExitCode);
+        var request = Assert.Single(platform.Requests);
+        Assert.Equal(("DELETE", "/v1/functions/hello/versions/2"), (request.Method, request.Path));
+        Assert.Equal("Deleted version 2 of function hello.\n", result.Stdout);
+
+        var usage = await Ctl.TenantAsync(platform, "functions", "delete-version", "hello", "0");
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Single(platform.Requests);
     }
 
     [Fact]

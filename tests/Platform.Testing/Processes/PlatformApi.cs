@@ -72,11 +72,16 @@ public sealed class PlatformApi : IDisposable
     }
 
     /// <summary>
-    /// Lifts a tenant's rate and concurrency quotas (admin) so that the benchmark measures the
-    /// platform, not the default quota (100/s, burst 200, 16 at once).
+    /// Lifts a tenant's rate, concurrency and stored-state quotas (admin) so that the benchmark
+    /// measures the platform, not the default quotas (100 invocations/s, burst 200, 16 at once;
+    /// 20 management calls/s, burst 100; 100 versions per function).
     /// </summary>
     public Task LiftRateLimitsAsync(string tenant) =>
-        SetQuotasAsync(tenant, new { invocationsPerSecond = 10_000_000, burst = 10_000_000, maxConcurrency = 100_000 });
+        SetQuotasAsync(tenant, new
+        {
+            invocationsPerSecond = 10_000_000, burst = 10_000_000, maxConcurrency = 100_000,
+            managementCallsPerSecond = 1_000_000, managementBurst = 1_000_000, maxVersionsPerFunction = 100_000,
+        });
 
     /// <summary>Replaces a tenant's quota overrides (admin): an anonymous object with the JSON names, e.g. <c>new { burst = 10 }</c>.</summary>
     public async Task SetQuotasAsync(string tenant, object quotas)
@@ -128,15 +133,25 @@ public sealed class PlatformApi : IDisposable
         }
     }
 
-    /// <summary>Every stored version of a function: number and module SHA-256.</summary>
+    /// <summary>Every stored version of a function: number and module SHA-256 (all pages).</summary>
     public async Task<IReadOnlyList<(int Version, string Sha256)>> VersionsAsync(string name)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/functions/{name}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TenantKey);
-        using var response = await _http.SendAsync(request);
-        await EnsureAsync(response, $"read {name}");
-        var json = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        return json["versions"]!.AsArray().Select(v => (v!["version"]!.GetValue<int>(), v["sha256"]!.GetValue<string>())).ToList();
+        var versions = new List<(int, string)>();
+        string? cursor = null;
+        do
+        {
+            var query = cursor is null ? "limit=200" : $"limit=200&cursor={Uri.EscapeDataString(cursor)}";
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/functions/{name}?{query}");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TenantKey);
+            using var response = await _http.SendAsync(request);
+            await EnsureAsync(response, $"read {name}");
+            var json = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            versions.AddRange(json["versions"]!.AsArray().Select(v => (v!["version"]!.GetValue<int>(), v["sha256"]!.GetValue<string>())));
+            cursor = json["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+
+        return versions;
     }
 
     /// <summary>The tenant's usage totals (<c>GET /v1/usage</c>, the last 24 hours): invocations by outcome.</summary>
