@@ -12,7 +12,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Functions;
 
 /// <summary><c>platform.v1.FunctionService</c>: the tenant operations of <see cref="FunctionRest"/> over gRPC.</summary>
-internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantStore tenants, FunctionStore store, ModuleCheck check, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
+internal sealed class FunctionGrpcService(TenantStore tenants, FunctionStore store, ModuleCheck check, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
 {
     public const int DownloadChunkBytes = 64 * 1024;
 
@@ -95,5 +95,5 @@ internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantSt
         return new Empty();
     }
 
-    private async Task<Caller.Tenant> RequireTenant(ServerCallContext context) => (await authenticator.AuthenticateAsync(context)).RequireTenant();
+    private static Task<Caller.Tenant> RequireTenant(ServerCallContext context) => Task.FromResult(context.GetHttpContext().TenantCaller());
 }
