@@ -22,7 +22,7 @@ public sealed class DevCollection
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DevModeTests : IDisposable
 {
-    private static readonly string[] Arguments = ["--workers", "2", "--Platform:RestUrl=http://127.0.0.1:0", "--Platform:GrpcUrl=http://127.0.0.1:0"];
+    private static readonly string[] Arguments = ["--workers", "2", "--Platform:RestUrl=http://127.0.0.1:0", "--Platform:GrpcUrl=http://127.0.0.1:0", "--Platform:ClusterUrl=http://127.0.0.1:0", "--Platform:MetricsUrl=http://127.0.0.1:0"];
     private readonly string _dataDir;
 
     public DevModeTests()

@@ -45,7 +45,12 @@ internal sealed class CallerMiddleware(RequestDelegate next, IAuthenticator auth
         }
         catch (PlatformException)
         {
-            http.Response.Headers.Connection = "close";
+            // The problem document replaces the headers; this survives it.
+            http.Response.OnStarting(static state =>
+            {
+                ((HttpResponse)state).Headers.Connection = "close";
+                return Task.CompletedTask;
+            }, http.Response);
             throw;
         }
 
