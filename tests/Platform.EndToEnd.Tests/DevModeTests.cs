@@ -96,7 +96,7 @@ public sealed class DevModeTests : IDisposable
 
     private static void AssertBoundUrls(DevFacts facts, string output)
     {
-        foreach (var url in new[] { facts.RestUrl, facts.GrpcUrl })
+        foreach (var url in new[] { facts.RestUrl, facts.GrpcUrl, facts.ClusterUrl, facts.MetricsUrl })
         {
             var uri = new Uri(url);
             Assert.Equal("127.0.0.1", uri.Host);
@@ -104,7 +104,8 @@ public sealed class DevModeTests : IDisposable
             Assert.Contains(url, output, StringComparison.Ordinal);
         }
 
-        Assert.NotEqual(facts.RestUrl, facts.GrpcUrl);
+        Assert.Equal(4, new[] { facts.RestUrl, facts.GrpcUrl, facts.ClusterUrl, facts.Metrics.GetLeftPart(UriPartial.Authority) }.Distinct().Count());
+        Assert.Contains("reflection on", output, StringComparison.Ordinal);
         Assert.Contains($"curl -s -X POST -H 'Authorization: Bearer {facts.DemoApiKey}' --data 'Ada' {facts.RestUrl}/v1/functions/hello/invoke", output, StringComparison.Ordinal);
         Assert.Contains(facts.AdminKey, output, StringComparison.Ordinal);
     }
