@@ -98,7 +98,7 @@ public sealed class HostileEdgeTests(PostgresFixture postgres) : ControlPlaneTes
     }
 
     [Fact]
-    public async Task GrpcInvoke_TenantKeyOverItsInputLimit_RefusedWithoutRunning()
+    public async Task GrpcInvoke_TenantKeyFarOverItsInputLimit_PayloadTooLargeWhileReading()
     {
         var (_, key) = await CreateTenantAsync(quotas: new { maxInputBytes = 1024 });
         var client = new V1.InvocationService.InvocationServiceClient(Host.Channel);
@@ -106,8 +106,8 @@ public sealed class HostileEdgeTests(PostgresFixture postgres) : ControlPlaneTes
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => client.InvokeAsync(request, PlatformTestHost.Bearer(key)).ResponseAsync.Within());
 
-        Assert.NotEqual(StatusCode.OK, ex.StatusCode);
-        Assert.NotEqual(StatusCode.NotFound, ex.StatusCode);
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Equal("PAYLOAD_TOO_LARGE", ex.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason);
     }
 
     [Fact]

@@ -15,7 +15,8 @@ namespace Platform.ControlPlane.Auth;
 /// endpoint runs, so no body is read for a caller who is not known. A refusal is a problem
 /// document (REST: 401/403, and the connection closes instead of draining the unread body) or a
 /// trailers-only gRPC status (UNAUTHENTICATED / PERMISSION_DENIED). An accepted caller is left in
-/// <see cref="HttpContext.Items"/> and the request's body limit becomes what that caller may send.
+/// <see cref="HttpContext.Items"/> and the request's body limit becomes what that caller may send
+/// (Kestrel's for REST, <see cref="GrpcBodyLimit"/> for gRPC).
 /// Before this runs, Kestrel's global limit (<see cref="ControlPlaneOptions.MaxRequestBodyBytes"/>)
 /// is the most any request can carry.
 /// </summary>
@@ -55,8 +56,11 @@ internal sealed class CallerMiddleware(RequestDelegate next, IAuthenticator auth
         }
 
         http.Items[typeof(Caller)] = caller;
+        var grpc = GrpcEdge.IsGrpc(http.Request);
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            size.MaxRequestBodySize = limit;
+            size.MaxRequestBodySize = grpc ? null : limit;
+        if (grpc)
+            http.Features.Set<IRequestBodyPipeFeature>(new GrpcBodyLimit(http.Request.BodyReader, limit));
         await next(http);
     }
 
