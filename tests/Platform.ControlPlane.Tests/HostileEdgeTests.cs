@@ -170,6 +170,38 @@ public sealed class HostileEdgeTests(PostgresFixture postgres) : ControlPlaneTes
     }
 
     [Fact]
+    public void Endpoints_EveryApiRouteAndService_AuthenticatedBeforeItsBody()
+    {
+        var endpoints = Host.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints.OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().ToList();
+        var grpcServices = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var endpoint in endpoints)
+        {
+            var path = endpoint.RoutePattern.RawText ?? "";
+            var grpc = endpoint.Metadata.GetMetadata<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>();
+            var caller = endpoint.Metadata.GetMetadata<CallerRequirement>();
+            var token = endpoint.Metadata.GetMetadata<Platform.Hosting.ClusterTokenRequired>();
+            if (grpc is not null)
+            {
+                var service = grpc.Method.ServiceName;
+                grpcServices.Add(service);
+                if (service == "platform.v1.ClusterService")
+                    Assert.NotNull(token);
+                else if (service.StartsWith("platform.", StringComparison.Ordinal))
+                    Assert.True(caller is not null, $"{service} has no CallerRequirement");
+                else
+                    Assert.Contains(service, new[] { "grpc.health.v1.Health" });
+            }
+            else if (path.StartsWith("/v1", StringComparison.Ordinal))
+            {
+                Assert.True(caller is not null, $"{path} has no CallerRequirement");
+            }
+        }
+
+        Assert.Contains("platform.v1.InvocationService", grpcServices);
+        Assert.DoesNotContain("grpc.reflection.v1alpha.ServerReflection", grpcServices);
+    }
+
+    [Fact]
     public async Task KeySpray_RandomAndMalformedKeys_NoQueryOnceClearlyUnknown_CircuitStaysClosed()
     {
         var (_, key) = await CreateTenantAsync();
