@@ -2,12 +2,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Usage;
+using Platform.Hosting;
 
 namespace Platform.ControlPlane;
 
@@ -16,21 +20,28 @@ public static class ControlPlaneApplicationExtensions
     /// <summary>
     /// Maps the control plane: REST (<c>/v1/...</c>, <c>/healthz</c>, <c>/readyz</c>,
     /// <c>/openapi/v1.json</c>) on the REST listener; <c>platform.v1.TenantService</c>,
-    /// <c>platform.v1.FunctionService</c>, gRPC reflection and <c>grpc.health.v1.Health</c> on the
-    /// gRPC listener. Adds the problem-details error boundary and the listener filter.
+    /// <c>platform.v1.FunctionService</c>, <c>platform.v1.InvocationService</c>,
+    /// <c>grpc.health.v1.Health</c> and (when <c>Platform:GrpcReflection</c> is on) reflection on
+    /// the gRPC listener; <c>platform.v1.ClusterService</c> alone on the cluster listener. Adds the
+    /// problem-details error boundary, the listener filter, the cluster-token gate and the
+    /// authentication that runs before any body is read.
     /// </summary>
     public static WebApplication MapControlPlane(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<IOptions<ControlPlaneOptions>>().Value;
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<ListenerAffinityMiddleware>();
+        app.UseMiddleware<ClusterTokenGate>(app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterToken ?? "");
+        app.UseMiddleware<CallerMiddleware>();
 
         var rest = new ListenerAffinity(ControlPlaneListeners.Rest);
         var grpc = new ListenerAffinity(ControlPlaneListeners.Grpc);
+        var cluster = new ListenerAffinity(ControlPlaneListeners.Cluster);
         var v1 = app.MapGroup("/v1").WithMetadata(rest);
         TenantRest.Map(v1);
         FunctionRest.Map(v1);
-        app.MapCluster(v1, grpc);
+        app.MapCluster(v1, grpc, cluster);
         UsageRest.Map(v1);
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false })
@@ -39,9 +50,10 @@ public static class ControlPlaneApplicationExtensions
             .WithMetadata(rest).ExcludeFromDescription();
         app.MapOpenApi().WithMetadata(rest);
 
-        app.MapGrpcService<TenantGrpcService>().WithMetadata(grpc);
-        app.MapGrpcService<FunctionGrpcService>().WithMetadata(grpc);
-        app.MapGrpcReflectionService().WithMetadata(grpc);
+        app.MapGrpcService<TenantGrpcService>().WithMetadata(grpc, CallerRequirement.AdminManagement);
+        app.MapGrpcService<FunctionGrpcService>().WithMetadata(grpc, CallerRequirement.TenantUpload);
+        if (options.GrpcReflection)
+            app.MapGrpcReflectionService().WithMetadata(grpc);
         app.MapGrpcHealthChecksService().WithMetadata(grpc);
         return app;
     }

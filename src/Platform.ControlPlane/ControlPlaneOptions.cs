@@ -12,7 +12,7 @@ public sealed class ControlPlaneOptions
 {
     public const string SectionName = "Platform";
 
-    /// <summary>The admin bearer key (<c>Platform:AdminKey</c>). Required, at least 16 characters.</summary>
+    /// <summary>The admin bearer key (<c>Platform:AdminKey</c>). Required: at least 32 characters, never a published placeholder.</summary>
     public string? AdminKey { get; set; }
 
     /// <summary>PostgreSQL connection string, taken from <c>ConnectionStrings:Platform</c>. Required.</summary>
@@ -25,11 +25,25 @@ public sealed class ControlPlaneOptions
     public string GrpcUrl { get; set; } = "http://127.0.0.1:8081";
 
     /// <summary>
-    /// Largest request body on any route, bytes (Kestrel's global limit). Default 1 MiB. A module
-    /// upload raises its own limit to the tenant's <c>maxModuleBytes</c> plus
-    /// <see cref="MultipartOverheadBytes"/>.
+    /// Internal gRPC listener for the workers (<c>platform.v1.ClusterService</c>: register,
+    /// heartbeat, fetch a module), HTTP/2 cleartext. Default <c>http://127.0.0.1:8082</c>: only
+    /// workers may reach it (firewall it from tenants). Port 0 picks a free port.
+    /// </summary>
+    public string ClusterUrl { get; set; } = "http://127.0.0.1:8082";
+
+    /// <summary>Serve gRPC server reflection on the public gRPC listener (<c>Platform:GrpcReflection</c>). Default false; <c>dev</c> turns it on.</summary>
+    public bool GrpcReflection { get; set; }
+
+    /// <summary>
+    /// Largest request body of an authenticated management route (tenants, keys, quotas,
+    /// aliases), bytes; also the limit of any body read before authentication. Default 1 MiB.
+    /// Invocations get the tenant's <c>maxInputBytes</c> plus <see cref="EnvelopeOverheadBytes"/>,
+    /// uploads the tenant's <c>maxModuleBytes</c> plus <see cref="MultipartOverheadBytes"/>.
     /// </summary>
     public long MaxRequestBodyBytes { get; set; } = 1L << 20;
+
+    /// <summary>What an invocation request may carry beside its input (the gRPC envelope: name, reference, framing). Default 64 KiB.</summary>
+    public long EnvelopeOverheadBytes { get; set; } = 64L << 10;
 
     /// <summary>What a multipart upload may carry beside the module (config part, boundaries, headers). Default 64 KiB.</summary>
     public long MultipartOverheadBytes { get; set; } = 64L << 10;

@@ -32,8 +32,9 @@ public static class ControlPlaneServiceCollectionExtensions
     /// <summary>
     /// Registers the control plane: options (validated at start), PostgreSQL data source with the
     /// retry pipeline, migrations at start-up, stores, authentication, module validation, gRPC
-    /// services with reflection and health, OpenAPI, and the two Kestrel listeners
-    /// (<c>Platform:RestUrl</c>, HTTP/1.1; <c>Platform:GrpcUrl</c>, HTTP/2 cleartext).
+    /// services with health (and reflection when <c>Platform:GrpcReflection</c> is on), OpenAPI,
+    /// and the three Kestrel listeners (<c>Platform:RestUrl</c>, HTTP/1.1; <c>Platform:GrpcUrl</c>
+    /// and the internal <c>Platform:ClusterUrl</c>, HTTP/2 cleartext).
     /// Pair with <see cref="ControlPlaneApplicationExtensions.MapControlPlane"/>.
     /// </summary>
     public static IServiceCollection AddControlPlane(this IServiceCollection services, IConfiguration configuration)
@@ -67,7 +68,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<ITenantDirectory>(sp => sp.GetRequiredService<TenantStore>());
         services.AddSingleton<FunctionStore>();
         services.AddSingleton<IFunctionCatalog>(sp => sp.GetRequiredService<FunctionStore>());
-        services.AddSingleton<IAuthenticator, Authenticator>();
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<IAuthenticator>(sp => sp.GetRequiredService<Authenticator>());
         services.TryAddSingleton<TenantLimits>();
         services.TryAddSingleton<ManagementLimits>();
         services.AddMetadataCache(configuration);
@@ -104,12 +106,15 @@ public static class ControlPlaneServiceCollectionExtensions
         if (o.MaxRequestBodyBytes > 0)
             kestrel.Limits.MaxRequestBodySize = o.MaxRequestBodyBytes;
         // Invalid URLs are reported by the options validator with the key's name.
-        if (!ListenAddress.TryParse(o.RestUrl, out var rest, out _) || !ListenAddress.TryParse(o.GrpcUrl, out var grpc, out _))
+        if (!ListenAddress.TryParse(o.RestUrl, out var rest, out _) || !ListenAddress.TryParse(o.GrpcUrl, out var grpc, out _)
+            || !ListenAddress.TryParse(o.ClusterUrl, out var cluster, out _))
             return;
         listeners.RestHost = rest.Host;
         listeners.GrpcHost = grpc.Host;
+        listeners.ClusterHost = cluster.Host;
         listeners.RestListen = Listen(kestrel, rest, HttpProtocols.Http1, ControlPlaneListeners.Rest);
         listeners.GrpcListen = Listen(kestrel, grpc, HttpProtocols.Http2, ControlPlaneListeners.Grpc);
+        listeners.ClusterListen = Listen(kestrel, cluster, HttpProtocols.Http2, ControlPlaneListeners.Cluster);
     }
 
     private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, HttpProtocols protocols, string tag) =>

@@ -4,7 +4,7 @@ namespace Platform.Worker;
 public static class ClusterMetadata
 {
     /// <summary>The metadata entry that carries the cluster token on every internal call.</summary>
-    public const string TokenHeader = "x-platform-cluster-token";
+    public const string TokenHeader = Platform.Hosting.ClusterTokenGate.Header;
 
     /// <summary>The <c>google.rpc.ErrorInfo</c> domain of platform errors.</summary>
     public const string ErrorDomain = "platform";

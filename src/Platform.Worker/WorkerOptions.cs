@@ -19,10 +19,10 @@ public sealed class WorkerOptions
     /// </summary>
     public string? WorkerAdvertiseUrl { get; set; }
 
-    /// <summary>The control plane's gRPC URL, where the worker registers and fetches modules. Default <c>http://127.0.0.1:8081</c>.</summary>
-    public string ControlPlaneUrl { get; set; } = "http://127.0.0.1:8081";
+    /// <summary>The control plane's cluster listener (its <c>Platform:ClusterUrl</c>), where the worker registers and fetches modules. Default <c>http://127.0.0.1:8082</c>.</summary>
+    public string ControlPlaneUrl { get; set; } = "http://127.0.0.1:8082";
 
-    /// <summary>The secret every internal gRPC call carries (<c>x-platform-cluster-token</c>), both ways. Required.</summary>
+    /// <summary>The secret every internal gRPC call carries (<c>x-platform-cluster-token</c>), both ways. Required: at least 32 characters, never a published placeholder.</summary>
     public string? ClusterToken { get; set; }
 
     /// <summary>

@@ -12,7 +12,6 @@ using Platform.Worker.Grpc;
 using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
-using Platform.Worker.Security;
 using Platform.Worker.Telemetry;
 using Platform.Hosting;
 
@@ -26,7 +25,7 @@ public static class WorkerServiceCollectionExtensions
     /// <summary>
     /// Registers a worker: <see cref="WorkerOptions"/> (section <c>Platform</c>, validated at
     /// start), the artifact cache in <c>Platform:CacheDir</c>, the WorkerService gRPC service
-    /// behind the cluster-token check, registration and heartbeats with the control plane, and a
+    /// behind the cluster-token gate, registration and heartbeats with the control plane, and a
     /// Kestrel listener on <c>Platform:WorkerUrl</c> (HTTP/2 cleartext). Pair with
     /// <see cref="WorkerEndpointRouteBuilderExtensions.MapWorker"/>.
     /// <para>
@@ -73,13 +72,11 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<WorkerListener>();
         services.AddSingleton<RegistrationService>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistrationService>());
-        services.AddSingleton<ClusterTokenInterceptor>();
 
         services.AddGrpc();
         services.AddOptions<GrpcServiceOptions<WorkerGrpcService>>()
             .Configure<IOptions<WorkerOptions>>((grpc, worker) =>
             {
-                grpc.Interceptors.Add<ClusterTokenInterceptor>();
                 grpc.MaxReceiveMessageSize = worker.Value.MaxReceiveMessageBytes;
                 // Output is bounded by each invocation's max_output_bytes.
                 grpc.MaxSendMessageSize = null;

@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
-using Grpc.Reflection.V1Alpha;
 using V1 = Platform.Contracts.V1;
 
 namespace Platform.ControlPlane.Tests;
@@ -197,20 +196,6 @@ public sealed class GrpcApiTests(PostgresFixture postgres) : ControlPlaneTest(po
             using var call = Functions.DownloadModule(new V1.DownloadModuleRequest { Name = "only", Version = "5" }, PlatformTestHost.Bearer(key));
             await call.ResponseStream.MoveNext(CancellationToken.None);
         }, StatusCode.NotFound, "NOT_FOUND");
-    }
-
-    [Fact]
-    public async Task Reflection_ListsPlatformServices()
-    {
-        var client = new ServerReflection.ServerReflectionClient(Host.Channel);
-        using var call = client.ServerReflectionInfo(deadline: TestTimeouts.Deadline());
-        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" }).Within();
-        await call.RequestStream.CompleteAsync().Within();
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
-        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
-        Assert.Contains("platform.v1.TenantService", services);
-        Assert.Contains("platform.v1.FunctionService", services);
-        Assert.Contains("grpc.health.v1.Health", services);
     }
 
     [Fact]

@@ -110,6 +110,7 @@ public sealed class LifecycleTests(PostgresFixture postgres) : IAsyncLifetime
     [InlineData("ConnectionStrings:Platform", null, "ConnectionStrings:Platform")]
     [InlineData("Platform:RestUrl", "https://127.0.0.1:0", "Platform:RestUrl")]
     [InlineData("Platform:GrpcUrl", "http://example.com:8081", "Platform:GrpcUrl")]
+    [InlineData("Platform:ClusterUrl", "http://example.com:8082", "Platform:ClusterUrl")]
     [InlineData("Platform:DefaultQuotas:MaxMemoryMb", "0", "Platform:DefaultQuotas:MaxMemoryMb")]
     [InlineData("Platform:Database:MaxRetryAttempts", "-1", "Platform:Database:MaxRetryAttempts")]
     public async Task Start_InvalidConfiguration_RefusesNamingTheKey(string key, string? value, string named)
@@ -122,6 +123,24 @@ public sealed class LifecycleTests(PostgresFixture postgres) : IAsyncLifetime
             await app.StartAsync().Within();
         });
         Assert.Contains(named, ex.Message);
+    }
+
+    [Theory]
+    [InlineData("Platform:AdminKey", "CHANGE-ME-admin-key-placeholder-0000")]
+    [InlineData("Platform:AdminKey", "change-me-admin-key-0123456789")]
+    [InlineData("Platform:AdminKey", "0123456789abcdef0123456789abcde")]
+    [InlineData("Platform:ClusterToken", "CHANGE-ME-cluster-token-placeholder-0000")]
+    [InlineData("Platform:ClusterToken", "change-me-cluster-token-0123456789")]
+    [InlineData("Platform:ClusterToken", "0123456789abcdef")]
+    public async Task Start_PlaceholderOrShortSecret_RefusesNamingTheKeyAndTheFix(string key, string value)
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            await using var app = PlatformTestHost.Build(_database.ConnectionString, new Dictionary<string, string?> { [key] = value });
+            await app.StartAsync().Within();
+        });
+        Assert.Contains(key, ex.Message);
+        Assert.Contains("openssl rand -hex 32", ex.Message);
     }
 
     [Theory]
@@ -212,7 +231,7 @@ public sealed class LifecycleTests(PostgresFixture postgres) : IAsyncLifetime
 
     private static async Task<string> MetricsAsync(PlatformTestHost host)
     {
-        using var scraper = host.CreateClient();
+        using var scraper = host.CreateMetricsClient();
         using var scrape = await scraper.GetAsync("/metrics").Within();
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
         return await scrape.Content.ReadAsStringAsync().Within();

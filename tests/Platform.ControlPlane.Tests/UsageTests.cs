@@ -115,7 +115,7 @@ public sealed class UsageTests(PostgresFixture postgres)
         // Flushes keep happening: the lag gauge stays around the flush interval.
         var lag = ObserveFlushLag(cluster.ControlPlane);
         Assert.True(lag is >= 0 and < 5, $"platform.usage.flush.lag = {lag}");
-        using var scraper = cluster.ControlPlane.CreateClient();
+        using var scraper = cluster.ControlPlane.CreateMetricsClient();
         using var scrape = await scraper.GetAsync("/metrics").Within();
         var metrics = await scrape.Content.ReadAsStringAsync().Within();
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);

@@ -95,6 +95,41 @@ public sealed class WorkerBreakerTests(PostgresFixture postgres)
         await accepting.Within();
     }
 
+    [Fact]
+    public async Task Invoke_OneTenantsCallsOutliveTheirDeadline_WorkerStaysInPlacementForOthers()
+    {
+        await using var database = await postgres.CreateDatabaseAsync().Within();
+        // No margin: the control plane's deadline is the function's own timeout, which passes before
+        // the worker's sandbox (started later) reports TIMEOUT, so the calls end DeadlineExceeded.
+        await using var cluster = await InvokeCluster.StartAsync(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Platform:Cluster:InvokeDeadlineMargin"] = "00:00:00",
+            ["Platform:Cluster:BreakerMinimumThroughput"] = "2",
+            ["Platform:Cluster:BreakerFailureRatio"] = "0.1",
+            ["Platform:Cluster:BreakerBreakDuration"] = "00:01:00",
+        });
+        var (_, hostile) = await cluster.CreateTenantAsync();
+        var (_, other) = await cluster.CreateTenantAsync();
+        await cluster.DeployAsync(hostile, "slow", """(module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))""", """{"timeoutMs": 200}""");
+        await cluster.DeployAsync(other, "hello", Modules.Hello);
+        var breakers = cluster.ControlPlane.Services.GetRequiredService<WorkerBreakers>();
+
+        var outcomes = new List<string?>();
+        for (var i = 0; i < 6; i++)
+            outcomes.Add((await cluster.InvokeAsync(hostile, "slow")).Code);
+
+        Assert.All(outcomes, o => Assert.Contains(o, new[] { "UNAVAILABLE", "TIMEOUT" }));
+        Assert.Contains("UNAVAILABLE", outcomes);
+        Assert.False(breakers.IsOpen("w1"));
+        for (var i = 0; i < 3; i++)
+        {
+            var result = await cluster.InvokeAsync(other, "hello");
+            Assert.Equal((HttpStatusCode.OK, "w1"), (result.Status, result.Worker));
+        }
+
+        Assert.False(breakers.IsOpen("w1"));
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);

@@ -44,4 +44,31 @@ public sealed class WorkerBreakersUnitTests
         clock.Advance(TimeSpan.FromSeconds(5));
         Assert.False(breakers.IsOpen("w1"));
     }
+
+    [Fact]
+    public async Task ExecuteAsync_RepeatedDeadlineExceeded_BreakerStaysClosed()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var breakers = new WorkerBreakers(Options.Create(new ClusterOptions()), clock);
+        var slow = new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
+        for (var i = 0; i < 20; i++)
+            await Assert.ThrowsAsync<RpcException>(() => breakers.ExecuteAsync<int>("w1", _ => throw slow, CancellationToken.None).AsTask());
+
+        Assert.False(breakers.IsOpen("w1"));
+        Assert.False(WorkerBreakers.IsTransportFailure(slow));
+    }
+
+    [Theory]
+    [InlineData(StatusCode.Unavailable)]
+    [InlineData(StatusCode.Internal)]
+    public async Task ExecuteAsync_ConnectionFailuresAndCrashes_StillOpenTheBreaker(StatusCode code)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var breakers = new WorkerBreakers(Options.Create(new ClusterOptions()), clock);
+        var failure = new RpcException(new Status(code, "connection reset"));
+        for (var i = 0; i < 3; i++)
+            await Assert.ThrowsAsync<RpcException>(() => breakers.ExecuteAsync<int>("w1", _ => throw failure, CancellationToken.None).AsTask());
+
+        Assert.True(breakers.IsOpen("w1"));
+    }
 }

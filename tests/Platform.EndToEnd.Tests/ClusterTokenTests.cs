@@ -77,7 +77,9 @@ public sealed class ClusterTokenTests(EndToEndEnvironment environment)
         var deployed = await cluster.DeployWatAsync(key, "fetched", Wat.Constant($"{tenant} fetched"));
         var sha256 = deployed["sha256"]!.GetValue<string>();
         var intruderId = "intruder-" + Guid.NewGuid().ToString("N")[..8];
-        var invoker = cluster.ControlPlane.Channel.CreateCallInvoker();
+        // The cluster listener: the public gRPC listener has no ClusterService at all.
+        using var clusterChannel = Grpc.Net.Client.GrpcChannel.ForAddress(cluster.ControlPlane.ClusterUri);
+        var invoker = clusterChannel.CreateCallInvoker();
         var intruder = new ClusterService.ClusterServiceClient(token is null
             ? invoker
             : invoker.Intercept(metadata =>

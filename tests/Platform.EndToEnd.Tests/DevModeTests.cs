@@ -22,7 +22,7 @@ public sealed class DevCollection
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DevModeTests : IDisposable
 {
-    private static readonly string[] Arguments = ["--workers", "2", "--Platform:RestUrl=http://127.0.0.1:0", "--Platform:GrpcUrl=http://127.0.0.1:0"];
+    private static readonly string[] Arguments = ["--workers", "2", "--Platform:RestUrl=http://127.0.0.1:0", "--Platform:GrpcUrl=http://127.0.0.1:0", "--Platform:ClusterUrl=http://127.0.0.1:0", "--Platform:MetricsUrl=http://127.0.0.1:0"];
     private readonly string _dataDir;
 
     public DevModeTests()
@@ -96,7 +96,7 @@ public sealed class DevModeTests : IDisposable
 
     private static void AssertBoundUrls(DevFacts facts, string output)
     {
-        foreach (var url in new[] { facts.RestUrl, facts.GrpcUrl })
+        foreach (var url in new[] { facts.RestUrl, facts.GrpcUrl, facts.ClusterUrl, facts.MetricsUrl })
         {
             var uri = new Uri(url);
             Assert.Equal("127.0.0.1", uri.Host);
@@ -104,7 +104,8 @@ public sealed class DevModeTests : IDisposable
             Assert.Contains(url, output, StringComparison.Ordinal);
         }
 
-        Assert.NotEqual(facts.RestUrl, facts.GrpcUrl);
+        Assert.Equal(4, new[] { facts.RestUrl, facts.GrpcUrl, facts.ClusterUrl, facts.Metrics.GetLeftPart(UriPartial.Authority) }.Distinct().Count());
+        Assert.Contains("reflection on", output, StringComparison.Ordinal);
         Assert.Contains($"curl -s -X POST -H 'Authorization: Bearer {facts.DemoApiKey}' --data 'Ada' {facts.RestUrl}/v1/functions/hello/invoke", output, StringComparison.Ordinal);
         Assert.Contains(facts.AdminKey, output, StringComparison.Ordinal);
     }

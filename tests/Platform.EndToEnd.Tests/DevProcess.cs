@@ -21,6 +21,9 @@ public sealed class DevProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>The dev process (its memory is the platform's: control plane and workers run in it).</summary>
+    public int ProcessId => _process.Id;
+
     public string Output => _process.Output;
 
     public static DevProcess Start(string dataDir, params string[] extra) => new(

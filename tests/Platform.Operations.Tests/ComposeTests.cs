@@ -25,12 +25,47 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
     };
 
     [Fact]
-    public async Task ComposeConfig_WithEnvExample_IsValid()
+    public async Task ComposeConfig_WithEveryVariableSet_IsValid()
     {
         var compose = Tools.Require("docker-compose");
+        var env = await FilledEnvFileAsync();
+        try
+        {
+            var result = await Tools.RunAsync(compose, ["--env-file", env, "--file", ComposeFile, "config", "-q"], environment: CleanEnvironment);
+            output.WriteLine($"docker-compose --env-file <.env.example filled in> config -q: exit {result.ExitCode} {result.Output}");
+            Assert.True(result.ExitCode == 0, result.Output);
+        }
+        finally
+        {
+            File.Delete(env);
+        }
+    }
+
+    [Fact]
+    public async Task ComposeConfig_EnvExampleAsShipped_RefusesForTheMissingSecrets()
+    {
+        // .env.example carries no usable secret: used as it is, compose stops and names one.
+        var compose = Tools.Require("docker-compose");
         var result = await Tools.RunAsync(compose, ["--env-file", EnvExample, "--file", ComposeFile, "config", "-q"], environment: CleanEnvironment);
-        output.WriteLine($"docker-compose --env-file .env.example config -q: exit {result.ExitCode} {result.Output}");
-        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Matches("set (POSTGRES_PASSWORD|PLATFORM_ADMIN_KEY|PLATFORM_CLUSTER_TOKEN|GRAFANA_ADMIN_PASSWORD) in .env", result.Output);
+        foreach (var line in File.ReadAllLines(EnvExample).Where(l => !l.StartsWith('#') && l.Contains('=', StringComparison.Ordinal)))
+        {
+            var (name, value) = (line[..line.IndexOf('=', StringComparison.Ordinal)], line[(line.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            if (name.Contains("PASSWORD", StringComparison.Ordinal) || name.Contains("KEY", StringComparison.Ordinal) || name.Contains("TOKEN", StringComparison.Ordinal))
+                Assert.True(value.Length == 0, $"{name} has a default value in .env.example");
+        }
+    }
+
+    /// <summary>.env.example with a fresh random value for every empty variable.</summary>
+    private static async Task<string> FilledEnvFileAsync()
+    {
+        var lines = File.ReadAllLines(EnvExample).Select(l => l.EndsWith('=') && !l.StartsWith('#')
+            ? l + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
+            : l);
+        var path = Path.Combine(Path.GetTempPath(), $"platform-ops-filled-{Guid.NewGuid():N}.env");
+        await File.WriteAllLinesAsync(path, lines);
+        return path;
     }
 
     [Fact]
@@ -57,7 +92,9 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
     {
         // What compose itself makes of the file (anchors merged, variables substituted).
         var compose = Tools.Require("docker-compose");
-        var result = await Tools.RunAsync(compose, ["--env-file", EnvExample, "--file", ComposeFile, "config"], environment: CleanEnvironment);
+        var env = await FilledEnvFileAsync();
+        var result = await Tools.RunAsync(compose, ["--env-file", env, "--file", ComposeFile, "config"], environment: CleanEnvironment);
+        File.Delete(env);
         Assert.True(result.ExitCode == 0, result.Output);
         var resolved = Path.Combine(Path.GetTempPath(), $"platform-ops-compose-{Guid.NewGuid():N}.yml");
         await File.WriteAllTextAsync(resolved, result.Stdout);
@@ -94,7 +131,11 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
         var workerEnvironment = worker.M("environment");
         Assert.Equal("http://0.0.0.0:8090", workerEnvironment.S("Platform__WorkerUrl"));
         Assert.False(workerEnvironment.ContainsKey("Platform__WorkerAdvertiseUrl"), "each replica advertises its own hostname");
-        Assert.Equal("http://control-plane:8081", workerEnvironment.S("Platform__ControlPlaneUrl"));
+        Assert.Equal("http://control-plane:8082", workerEnvironment.S("Platform__ControlPlaneUrl"));
+        Assert.Equal("http://0.0.0.0:8082", controlPlane.M("environment").S("Platform__ClusterUrl"));
+        // Only the public REST and gRPC ports are published; the cluster API and metrics stay on the compose network.
+        var published = (controlPlane.MaybeL("ports") ?? []).Select(p => p is Yaml.Map map ? map.S("target") : p!.ToString()!.Split(':')[^1].Split('/')[0]).Order(StringComparer.Ordinal);
+        Assert.Equal(["8080", "8081"], published);
         Assert.Equal("2", worker.M("deploy").S("replicas"));
 
         // Prometheus discovers the scaled workers by the service name, on the port they serve /metrics on.
@@ -104,6 +145,7 @@ public sealed partial class ComposeTests(ITestOutputHelper output)
         Assert.EndsWith(":" + discovery.S("port"), workerEnvironment.S("Platform__MetricsUrl"), StringComparison.Ordinal);
         var controlPlaneJob = Yaml.Load(Repository.Deploy("prometheus", "prometheus.yml")).Maps("scrape_configs").Single(j => j.S("job_name") == "platform-control-plane");
         Assert.Equal(["control-plane"], controlPlaneJob.Maps("dns_sd_configs").Single().L("names").Cast<string>());
+        Assert.EndsWith(":" + controlPlaneJob.Maps("dns_sd_configs").Single().S("port"), controlPlane.M("environment").S("Platform__MetricsUrl"), StringComparison.Ordinal);
     }
 
     [Fact]

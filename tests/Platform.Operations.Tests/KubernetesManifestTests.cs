@@ -48,9 +48,9 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
         Assert.Equal(
             [
                 "ConfigMap/platform-config", "Deployment/platform-control-plane", "Deployment/platform-worker",
-                "HorizontalPodAutoscaler/platform-worker", "Namespace/platform", "NetworkPolicy/platform-worker",
-                "PodDisruptionBudget/platform-control-plane", "PodDisruptionBudget/platform-worker", "Secret/platform-secrets",
-                "Service/platform-control-plane", "Service/platform-worker",
+                "HorizontalPodAutoscaler/platform-worker", "Namespace/platform", "NetworkPolicy/platform-control-plane", "NetworkPolicy/platform-worker",
+                "PodDisruptionBudget/platform-control-plane", "PodDisruptionBudget/platform-worker",
+                "Service/platform-control-plane", "Service/platform-control-plane-internal", "Service/platform-worker",
             ],
             kinds);
         Assert.Equal("autoscaling/v2", Single(objects, "HorizontalPodAutoscaler", "platform-worker").Doc.S("apiVersion"));
@@ -103,13 +103,9 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
                 Single(objects, "ConfigMap", reference.M("configMapRef").S("name"));
             foreach (var env in container.Maps("env"))
             {
+                // Secrets are created outside the manifests (README.md): no default value can ship.
                 if (env.MaybeM("valueFrom")?.MaybeM("secretKeyRef") is { } secretRef)
-                {
-                    if (secretRef.S("name") == "platform-db-app")
-                        continue;
-                    var secret = Single(objects, "Secret", secretRef.S("name"));
-                    Assert.True(secret.Doc.M("stringData").ContainsKey(secretRef.S("key")), $"{deployment}: secret key {secretRef.S("key")}");
-                }
+                    Assert.Contains(secretRef.S("name"), new[] { "platform-db-app", "platform-secrets" });
             }
         }
 
@@ -137,7 +133,23 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
         Assert.Equal("status.podIP", wEnv["POD_IP"].Path("valueFrom.fieldRef").S("fieldPath"));
         Assert.Equal("http://0.0.0.0:8091", wEnv["Platform__MetricsUrl"].S("value"));
         var config = Single(objects, "ConfigMap", "platform-config").Doc.M("data");
-        Assert.Equal("http://platform-control-plane:8081", config.S("Platform__ControlPlaneUrl"));
+        Assert.Equal("http://platform-control-plane-internal:8082", config.S("Platform__ControlPlaneUrl"));
+        Assert.Equal("http://0.0.0.0:8082", config.S("Platform__ClusterUrl"));
+        Assert.Equal("http://0.0.0.0:8083", cpEnv["Platform__MetricsUrl"].S("value"));
+    }
+
+    [Fact]
+    public void Manifests_NoSecretObjectAndNoSecretValue_Shipped()
+    {
+        var objects = Kustomized();
+        Assert.DoesNotContain(objects, o => o.Kind == "Secret");
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(Repository.Deploy("k8s", "kustomization.yaml"))!, "*.yaml"))
+        {
+            var text = File.ReadAllText(file);
+            Assert.DoesNotContain("kind: Secret", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("admin-key:", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("cluster-token:", text, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -148,7 +160,7 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
 
         foreach (var service in objects.Where(o => o.Kind == "Service"))
         {
-            var target = deployments[service.Name];
+            var target = deployments.Values.Single(d => Selects(service.Doc.Path("spec.selector"), d.Doc.Path("spec.template.metadata.labels")));
             AssertSelects(service.Doc.Path("spec.selector"), target.Doc.Path("spec.template.metadata.labels"), service.ToString());
             var container = target.Doc.Path("spec.template.spec").Maps("containers").Single();
             var ports = container.Maps("ports").ToDictionary(p => p.S("name"), p => p.S("containerPort"), StringComparer.Ordinal);
@@ -159,6 +171,8 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
         Assert.Equal("None", Single(objects, "Service", "platform-worker").Doc.M("spec").S("clusterIP"));
         var controlPlaneService = Single(objects, "Service", "platform-control-plane").Doc.M("spec");
         Assert.Equal(["8080", "8081"], controlPlaneService.Maps("ports").Select(p => p.S("port")));
+        var internalService = Single(objects, "Service", "platform-control-plane-internal").Doc.M("spec");
+        Assert.Equal(["8082", "8083"], internalService.Maps("ports").Select(p => p.S("port")));
 
         var hpa = Single(objects, "HorizontalPodAutoscaler", "platform-worker").Doc.M("spec");
         var target2 = hpa.M("scaleTargetRef");
@@ -191,6 +205,13 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
         AssertSelects(policy.Path("podSelector.matchLabels"), deployments["platform-worker"].Doc.Path("spec.template.metadata.labels"), "NetworkPolicy/platform-worker");
         var from = policy.Maps("ingress").First().Maps("from").Single().Path("podSelector.matchLabels");
         AssertSelects(from, deployments["platform-control-plane"].Doc.Path("spec.template.metadata.labels"), "NetworkPolicy/platform-worker ingress");
+
+        // The control plane's cluster port admits worker pods only.
+        var cpPolicy = Single(objects, "NetworkPolicy", "platform-control-plane").Doc.M("spec");
+        AssertSelects(cpPolicy.Path("podSelector.matchLabels"), deployments["platform-control-plane"].Doc.Path("spec.template.metadata.labels"), "NetworkPolicy/platform-control-plane");
+        var clusterRule = cpPolicy.Maps("ingress").Single(r => r.Maps("ports").Any(p => p.S("port") == "8082"));
+        Assert.Equal(["8082"], clusterRule.Maps("ports").Select(p => p.S("port")));
+        AssertSelects(clusterRule.Maps("from").Single().Path("podSelector.matchLabels"), deployments["platform-worker"].Doc.Path("spec.template.metadata.labels"), "NetworkPolicy/platform-control-plane cluster ingress");
     }
 
     private static bool Selects(Yaml.Map selector, Yaml.Map labels) =>

@@ -86,10 +86,9 @@ public sealed class LivePlatform : IAsyncLifetime
             "--Platform:GrpcUrl=http://127.0.0.1:0",
             // One slot per worker: a burst of slow invocations gets OVERLOADED.
             "--Platform:MaxConcurrentInvocations=1",
-            // In-process workers report through the control plane's /metrics: no metrics listener
-            // of their own (dev also turns their telemetry off; this keeps older builds from
-            // binding every worker to the default 127.0.0.1:8091).
-            "--Platform:MetricsUrl=none",
+            "--Platform:ClusterUrl=http://127.0.0.1:0",
+            // The control plane's metrics listener, which also reports the in-process workers (dev turns their own telemetry off).
+            "--Platform:MetricsUrl=http://127.0.0.1:0",
         ]);
         Facts = await _dev.WaitForFactsAsync(TimeSpan.FromSeconds(150));
         Write($"dev up in {watch.Elapsed.TotalSeconds:F1} s: REST {Facts.RestUrl}, metrics {Facts.Metrics}");
@@ -100,7 +99,7 @@ public sealed class LivePlatform : IAsyncLifetime
         var port = PrometheusServer.FreePort();
         var config = PrometheusServer.WriteConfig(Path.Combine(prometheusDir, "prometheus.yml"), new Dictionary<string, string[]>
         {
-            // dev serves every metric of the process (control plane and its in-process workers) on the REST listener.
+            // dev serves every metric of the process (control plane and its in-process workers) on its metrics listener.
             ["platform-control-plane"] = [$"{metrics.Host}:{metrics.Port}"],
             // No separate worker processes in dev: pointing this job at the same endpoint would count everything twice.
             ["platform-worker"] = [],

@@ -29,7 +29,7 @@ public sealed class EndpointTests(TelemetryEnvironment environment)
         fuelResponse.Dispose();
         Assert.Equal("OUT_OF_FUEL", fuelOutcome);
 
-        using var client = cluster.Client(null);
+        using var client = cluster.MetricsClient();
         using var scrape = await client.GetAsync("/metrics").Within();
         var text = await scrape.Content.ReadAsStringAsync().Within();
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
@@ -48,6 +48,29 @@ public sealed class EndpointTests(TelemetryEnvironment environment)
         Assert.Contains("http_server_request_duration_seconds_bucket", text, StringComparison.Ordinal);
         Assert.Contains("dotnet_gc_collections_total", text, StringComparison.Ordinal);
         Assert.Contains("db_client_operation_duration_seconds_bucket", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/metrics")]
+    [InlineData("/METRICS")]
+    [InlineData("/metrics/")]
+    public async Task ControlPlane_MetricsOnPublicRestListener_NotFound(string path)
+    {
+        var cluster = await environment.SharedClusterAsync();
+        using var rest = cluster.Client(null);
+        using var response = await rest.GetAsync(path).Within();
+        var body = await response.Content.ReadAsStringAsync().Within();
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.DoesNotContain("platform_", body, StringComparison.Ordinal);
+
+        // The metrics listener serves it, and nothing of the API.
+        using var metrics = cluster.MetricsClient();
+        using (var scrape = await metrics.GetAsync("/metrics").Within())
+            Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        using var api = await metrics.GetAsync("/v1/functions").Within();
+        Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        using var health = await metrics.GetAsync("/healthz").Within();
+        Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
     }
 
     [Fact]

@@ -9,8 +9,9 @@ public sealed class SettingsTests
 {
     [Theory]
     [InlineData(ServerRole.Worker, null, "127.0.0.1", 8091)]
-    [InlineData(ServerRole.ControlPlane, null, null, 0)]
-    [InlineData(ServerRole.All, null, null, 0)]
+    [InlineData(ServerRole.ControlPlane, null, "127.0.0.1", 8083)]
+    [InlineData(ServerRole.All, null, "127.0.0.1", 8083)]
+    [InlineData(ServerRole.ControlPlane, "none", null, 0)]
     [InlineData(ServerRole.Worker, "", null, 0)]
     [InlineData(ServerRole.Worker, "none", null, 0)]
     [InlineData(ServerRole.Worker, "http://0.0.0.0:9100", "0.0.0.0", 9100)]

@@ -106,10 +106,13 @@ public sealed class TelemetryCluster : IAsyncDisposable
     public Task<(InvokeResponse? Response, RpcException? Error)> GrpcInvokeAsync(string key, string function, string input = "") =>
         ApiCalls.GrpcInvokeAsync(_hosts.Invocations, key, new InvokeRequest { Function = function, Input = ByteString.CopyFromUtf8(input) });
 
-    /// <summary>GET /metrics on the control plane's REST listener.</summary>
+    /// <summary>An HttpClient for the control plane's metrics listener.</summary>
+    public HttpClient MetricsClient() => _hosts.ControlPlane.CreateMetricsClient();
+
+    /// <summary>GET /metrics on the control plane's metrics listener.</summary>
     public async Task<string> ScrapeAsync()
     {
-        using var client = Client(null);
+        using var client = _hosts.ControlPlane.CreateMetricsClient();
         using var response = await client.GetAsync(PlatformTelemetry.MetricsPath).Within();
         var text = await response.Content.ReadAsStringAsync().Within();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET /metrics answered {(int)response.StatusCode}: {text}");

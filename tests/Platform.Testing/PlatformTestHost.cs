@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.ControlPlane;
 using Platform.Server;
+using Platform.Server.Telemetry;
 
 namespace Platform.Testing;
 
@@ -14,7 +15,7 @@ namespace Platform.Testing;
 /// </summary>
 public sealed class PlatformTestHost : IAsyncDisposable
 {
-    public const string DefaultAdminKey = "test-admin-key-0123456789abcdef";
+    public const string DefaultAdminKey = "test-admin-key-0123456789abcdef-0123456789";
 
     public const string DefaultClusterToken = "test-cluster-token-0123456789abcdef";
 
@@ -29,6 +30,8 @@ public sealed class PlatformTestHost : IAsyncDisposable
         var listeners = app.Services.GetRequiredService<ControlPlaneListeners>();
         RestUri = listeners.RestUri;
         GrpcUri = listeners.GrpcUri;
+        ClusterUri = listeners.ClusterUri;
+        MetricsUri = app.Services.GetService<MetricsListener>()?.Uri;
     }
 
     public string AdminKey { get; }
@@ -36,6 +39,12 @@ public sealed class PlatformTestHost : IAsyncDisposable
     public Uri RestUri { get; }
 
     public Uri GrpcUri { get; }
+
+    /// <summary>The internal listener the workers dial (<c>Platform:ClusterUrl</c>).</summary>
+    public Uri ClusterUri { get; }
+
+    /// <summary>The metrics listener (<c>/metrics</c>), unless a test turned it off.</summary>
+    public Uri? MetricsUri { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -72,6 +81,8 @@ public sealed class PlatformTestHost : IAsyncDisposable
             ["Platform:ClusterToken"] = DefaultClusterToken,
             ["Platform:RestUrl"] = "http://127.0.0.1:0",
             ["Platform:GrpcUrl"] = "http://127.0.0.1:0",
+            ["Platform:ClusterUrl"] = "http://127.0.0.1:0",
+            ["Platform:MetricsUrl"] = "http://127.0.0.1:0",
             ["Platform:Database:RetryBaseDelay"] = "00:00:00.050",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft"] = "Error",
@@ -81,6 +92,10 @@ public sealed class PlatformTestHost : IAsyncDisposable
         var args = all.Where(kv => kv.Value is not null).Select(kv => $"--{kv.Key}={kv.Value}").ToArray();
         return PlatformServer.Build(args, configure);
     }
+
+    /// <summary>An HttpClient for the metrics listener.</summary>
+    public HttpClient CreateMetricsClient() =>
+        new() { BaseAddress = MetricsUri ?? throw new InvalidOperationException("the host has no metrics listener"), Timeout = TestTimeouts.Default };
 
     /// <summary>An HttpClient for the REST listener, with <c>Authorization: Bearer</c> when a key is given.</summary>
     public HttpClient CreateClient(string? key = null)

@@ -1,4 +1,6 @@
+using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Platform.Contracts.V1;
 
 namespace Platform.Worker.Tests;
@@ -26,5 +28,21 @@ public sealed class ClusterTokenTests
         var status = await worker.StatusAsync();
         Assert.Empty(status.Modules);
         Assert.Equal(0, status.Compiles);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-cluster-token-0123456789-0123456789")]
+    public async Task Invoke_64MiBWithoutTheRightToken_UnauthenticatedFromTheHeaders(string? token)
+    {
+        await using var worker = await TestWorker.StartAsync();
+        using var channel = GrpcChannel.ForAddress(worker.Uri, new GrpcChannelOptions { MaxSendMessageSize = null });
+        var client = new WorkerService.WorkerServiceClient(channel);
+        var headers = new Metadata();
+        if (token is not null) headers.Add("x-platform-cluster-token", token);
+        var request = new WorkerInvokeRequest { ModuleSha256 = new string('0', 64), Function = "fn", Input = ByteString.CopyFrom(new byte[64 << 20]) };
+
+        await RpcAssert.FailsAsync(() => client.InvokeAsync(request, new CallOptions(headers, TestWorker.Deadline())).ResponseAsync, StatusCode.Unauthenticated, "UNAUTHENTICATED");
+        await RpcAssert.FailsAsync(() => client.InvokeAsync(request, new CallOptions(headers, TestWorker.Deadline())).ResponseAsync, StatusCode.Unauthenticated, "UNAUTHENTICATED");
     }
 }

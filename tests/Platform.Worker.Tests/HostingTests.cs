@@ -15,6 +15,19 @@ public sealed class HostingTests
     }
 
     [Theory]
+    [InlineData("CHANGE-ME-cluster-token-placeholder-0000")]
+    [InlineData("change-me-cluster-token-0123456789")]
+    [InlineData("0123456789abcdef0123456789abcde")]
+    public async Task Start_PlaceholderOrShortClusterToken_RefusesNamingTheKeyAndTheFix(string token)
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["ClusterToken"] = token }));
+
+        Assert.Contains("Platform:ClusterToken", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("openssl rand -hex 32", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("WorkerUrl", "https://127.0.0.1:0", "Platform:WorkerUrl")]
     [InlineData("ControlPlaneUrl", "not a url", "Platform:ControlPlaneUrl")]
     [InlineData("MaxConcurrentInvocations", "0", "Platform:MaxConcurrentInvocations")]

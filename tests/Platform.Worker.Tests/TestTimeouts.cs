@@ -2,7 +2,7 @@ namespace Platform.Worker.Tests;
 
 internal static class TestTimeouts
 {
-    public const string ClusterToken = "test-cluster-token-0123456789";
+    public const string ClusterToken = "test-cluster-token-0123456789-0123456789";
 
     public static readonly TimeSpan Start = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan Stop = TimeSpan.FromSeconds(15);

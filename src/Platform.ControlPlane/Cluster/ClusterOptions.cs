@@ -6,7 +6,7 @@ namespace Platform.ControlPlane.Cluster;
 /// </summary>
 public sealed class ClusterOptions
 {
-    /// <summary>The secret every internal gRPC call carries (<c>Platform:ClusterToken</c>). Required, at least 16 characters.</summary>
+    /// <summary>The secret every internal gRPC call carries (<c>Platform:ClusterToken</c>). Required: at least 32 characters, never a published placeholder.</summary>
     public string? ClusterToken { get; set; }
 
     /// <summary>Workers each module is placed on (rendezvous hashing). Default 2.</summary>
@@ -45,8 +45,8 @@ public sealed class ClusterOptions
         if (BreakerMinimumThroughput < 2) yield return "Platform:Cluster:BreakerMinimumThroughput must be at least 2";
         if (BreakerSamplingDuration < TimeSpan.FromMilliseconds(500)) yield return "Platform:Cluster:BreakerSamplingDuration must be at least 500 ms";
         if (BreakerBreakDuration < TimeSpan.FromMilliseconds(500)) yield return "Platform:Cluster:BreakerBreakDuration must be at least 500 ms";
-        if (string.IsNullOrWhiteSpace(ClusterToken) || ClusterToken.Length < 16)
-            yield return "Platform:ClusterToken is required (at least 16 characters): every internal gRPC call carries it";
+        if (Platform.Hosting.SecretRules.Check("Platform:ClusterToken", ClusterToken) is { } token)
+            yield return token;
         if (ReplicationFactor < 1) yield return "Platform:Cluster:ReplicationFactor must be at least 1";
         if (HeartbeatInterval <= TimeSpan.Zero) yield return "Platform:Cluster:HeartbeatInterval must be positive";
         if (WorkerTtl <= HeartbeatInterval) yield return "Platform:Cluster:WorkerTtl must be longer than the heartbeat interval";

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Hosting;
+using Platform.Hosting;
 using Platform.ControlPlane.Invocation;
 using Platform.ControlPlane.Telemetry;
 
@@ -32,20 +34,19 @@ internal static class ClusterRegistration
         services.AddMetrics();
         services.AddSingleton<ControlPlaneMetrics>();
         services.AddSingleton<InvocationRouter>();
-        services.AddSingleton<ClusterTokenInterceptor>();
-        services.AddGrpc().AddServiceOptions<ClusterGrpcService>(o => o.Interceptors.Add<ClusterTokenInterceptor>());
         // An invocation's input rides in one message: allow what a tenant's maxInputBytes may
-        // reasonably be (gRPC's default is 4 MiB); the quota itself is checked after authentication.
+        // reasonably be (gRPC's default is 4 MiB). What one caller may send is the request's body
+        // limit, set from its tenant's quota once it is authenticated (CallerMiddleware).
         services.AddGrpc().AddServiceOptions<InvocationGrpcService>(o => o.MaxReceiveMessageSize = MaxGrpcInputBytes);
         return services;
     }
 
-    public static void MapCluster(this WebApplication app, RouteGroupBuilder v1, ListenerAffinity grpc)
+    public static void MapCluster(this WebApplication app, RouteGroupBuilder v1, ListenerAffinity grpc, ListenerAffinity cluster)
     {
         WorkerRest.Map(v1);
         InvocationRest.Map(v1);
-        app.MapGrpcService<ClusterGrpcService>().WithMetadata(grpc);
-        app.MapGrpcService<InvocationGrpcService>().WithMetadata(grpc, new RequestSizeLimit(MaxGrpcInputBytes + (64L << 10)));
+        app.MapGrpcService<ClusterGrpcService>().WithMetadata(cluster, ClusterTokenRequired.Instance);
+        app.MapGrpcService<InvocationGrpcService>().WithMetadata(grpc, CallerRequirement.TenantInvocation);
     }
 
     private sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
@@ -55,11 +56,5 @@ internal static class ClusterRegistration
             var failures = options.Validate().ToList();
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
-    }
-
-    /// <summary>Lifts Kestrel's global body limit (1 MiB) for the gRPC invoke endpoint only.</summary>
-    private sealed class RequestSizeLimit(long limit) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
-    {
-        public long? MaxRequestBodySize => limit;
     }
 }

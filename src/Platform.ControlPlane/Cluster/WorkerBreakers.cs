@@ -8,9 +8,11 @@ using Polly.CircuitBreaker;
 namespace Platform.ControlPlane.Cluster;
 
 /// <summary>
-/// A Polly circuit breaker per worker, fed by the invoke calls: transport failures (the worker
-/// unreachable, the connection failing, no answer by the deadline) count; answers of any kind do
-/// not. While a worker's breaker is open the router skips it (nothing is sent, so skipping never
+/// A Polly circuit breaker per worker, fed by the invoke calls: failures of the worker (unreachable,
+/// the connection failing or reset, a crash mid-call) count; answers of any kind do not, and
+/// neither does a missed deadline: the deadline is the function's own timeout plus a margin, so a
+/// tenant whose function or compile runs long would otherwise take a shared worker out of
+/// placement for everyone. A worker that hangs misses its heartbeats and leaves placement that way. While a worker's breaker is open the router skips it (nothing is sent, so skipping never
 /// runs an invocation twice); after <see cref="ClusterOptions.BreakerBreakDuration"/> one call
 /// tries it again.
 /// </summary>
@@ -32,9 +34,9 @@ internal sealed class WorkerBreakers(IOptions<ClusterOptions> options, TimeProvi
     public ValueTask<T> ExecuteAsync<T>(string workerId, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken) =>
         _breakers.GetOrAdd(workerId, _ => Create()).Pipeline.ExecuteAsync(static (call, token) => call(token), call, cancellationToken);
 
-    /// <summary>A failure of the transport rather than an answer of the worker (which always carries a platform ErrorInfo or a response).</summary>
+    /// <summary>A failure of the worker or its transport rather than an answer of the worker (which always carries a platform ErrorInfo or a response) or a deadline the tenant's work used up.</summary>
     public static bool IsTransportFailure(RpcException ex) =>
-        ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal
+        ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal
         && ex.GetRpcStatus()?.GetDetail<ErrorInfo>() is null;
 
     private Breaker Create()

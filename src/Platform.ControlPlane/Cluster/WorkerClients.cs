@@ -44,7 +44,7 @@ internal sealed class WorkerClients(IOptions<ClusterOptions> options) : IDisposa
         var token = options.Value.ClusterToken!;
         var invoker = channel.Intercept(metadata =>
         {
-            metadata.Add(ClusterToken.MetadataKey, token);
+            metadata.Add(Platform.Hosting.ClusterTokenGate.Header, token);
             return metadata;
         });
         return (channel, new V1.WorkerService.WorkerServiceClient(invoker));

@@ -16,7 +16,7 @@ internal static class WorkerRest
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapGet("/workers", ListAsync)
-            .AddEndpointFilter(CallerFilter.Admin)
+            .RequireCaller(CallerRequirement.AdminManagement)
             .WithTags("Workers")
             .Produces<WorkerListResponse>()
             .WithSummary("List registered workers and whether they are live (admin)");

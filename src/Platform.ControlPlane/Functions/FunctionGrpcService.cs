@@ -14,7 +14,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Functions;
 
 /// <summary><c>platform.v1.FunctionService</c>: the tenant operations of <see cref="FunctionRest"/> over gRPC.</summary>
-internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantStore tenants, ITenantDirectory directory, ManagementLimits limits, FunctionStore store, ModuleCheck check, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
+internal sealed class FunctionGrpcService(TenantStore tenants, ITenantDirectory directory, ManagementLimits limits, FunctionStore store, ModuleCheck check, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
 {
     public const int DownloadChunkBytes = 64 * 1024;
 
@@ -112,7 +112,7 @@ internal sealed class FunctionGrpcService(IAuthenticator authenticator, TenantSt
     /// <summary>Authenticates a tenant key and admits the call under the tenant's management rate.</summary>
     private async Task<Caller.Tenant> RequireTenant(ServerCallContext context)
     {
-        var caller = (await authenticator.AuthenticateAsync(context)).RequireTenant();
+        var caller = context.GetHttpContext().TenantCaller();
         await limits.AdmitAsync(directory, caller.TenantId, context.CancellationToken);
         return caller;
     }

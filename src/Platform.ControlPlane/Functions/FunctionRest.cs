@@ -26,11 +26,12 @@ internal static class FunctionRest
     public static void Map(RouteGroupBuilder v1)
     {
         var functions = v1.MapGroup("/functions")
-            .AddEndpointFilter(CallerFilter.Tenant)
+            .RequireCaller(CallerRequirement.TenantManagement)
             .AddEndpointFilter(ManagementRateFilter.Instance)
             .WithTags("Functions");
 
         functions.MapPut("/{name}", DeployAsync)
+            .RequireCaller(CallerRequirement.TenantUpload)
             .DocumentsBody<byte[]>("application/wasm", "text/plain", "multipart/form-data")
             .Produces<FunctionVersionInfo>(StatusCodes.Status201Created)
             .WithSummary("Deploy the next version of a function (module as application/wasm, WAT as text/plain, or multipart 'module' + 'config')");

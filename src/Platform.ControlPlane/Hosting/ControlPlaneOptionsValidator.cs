@@ -5,21 +5,20 @@ namespace Platform.ControlPlane.Hosting;
 
 internal sealed class ControlPlaneOptionsValidator : IValidateOptions<ControlPlaneOptions>
 {
-    public const int MinAdminKeyLength = 16;
-
     public ValidateOptionsResult Validate(string? name, ControlPlaneOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.AdminKey))
-            failures.Add("Platform:AdminKey is required (environment variable Platform__AdminKey): the admin bearer key that manages tenants.");
-        else if (options.AdminKey.Length < MinAdminKeyLength)
-            failures.Add($"Platform:AdminKey must be at least {MinAdminKeyLength} characters long.");
+        if (SecretRules.Check("Platform:AdminKey", options.AdminKey) is { } adminKey)
+            failures.Add(adminKey);
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             failures.Add("ConnectionStrings:Platform is required (environment variable ConnectionStrings__Platform): the PostgreSQL connection string.");
         CheckUrl(failures, "Platform:RestUrl", options.RestUrl);
         CheckUrl(failures, "Platform:GrpcUrl", options.GrpcUrl);
+        CheckUrl(failures, "Platform:ClusterUrl", options.ClusterUrl);
         if (options.MaxRequestBodyBytes < 1024)
             failures.Add("Platform:MaxRequestBodyBytes must be at least 1024.");
+        if (options.EnvelopeOverheadBytes < 1024)
+            failures.Add("Platform:EnvelopeOverheadBytes must be at least 1024.");
         if (options.MultipartOverheadBytes < 1024)
             failures.Add("Platform:MultipartOverheadBytes must be at least 1024.");
         failures.AddRange(options.DefaultQuotas.Validate("Platform:DefaultQuotas"));

@@ -12,14 +12,14 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Invocation;
 
 /// <summary><c>platform.v1.InvocationService</c>: invoke by name over gRPC.</summary>
-internal sealed class InvocationGrpcService(IAuthenticator authenticator, InvocationRouter router) : V1.InvocationService.InvocationServiceBase
+internal sealed class InvocationGrpcService(InvocationRouter router) : V1.InvocationService.InvocationServiceBase
 {
     private const int MaxLogMetadataBytes = 4 * 1024;
 
     public override async Task<V1.InvokeResponse> Invoke(V1.InvokeRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var caller = (await authenticator.AuthenticateAsync(context)).RequireTenant();
+        var caller = context.GetHttpContext().TenantCaller();
         var target = InvocationTarget.Parse(string.IsNullOrEmpty(request.Reference) ? request.Function : $"{request.Function}@{request.Reference}");
         var (function, quotas) = await router.ResolveAsync(caller, target, context.CancellationToken);
         var reply = await router.InvokeAsync(caller, function, quotas, request.Input.Memory, context.CancellationToken, started);

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Errors;
@@ -24,7 +23,7 @@ internal static class InvocationRest
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapPost("/functions/{target}/invoke", InvokeAsync)
-            .AddEndpointFilter(CallerFilter.Tenant)
+            .RequireCaller(CallerRequirement.TenantInvocation)
             .WithTags("Invocation")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .WithSummary("Invoke a function: name, name@version or name@alias. The body is its stdin, the response its stdout.");
@@ -54,8 +53,6 @@ internal static class InvocationRest
     private static async Task<ReadOnlyMemory<byte>> ReadInputAsync(HttpContext http, long limit, CancellationToken cancellationToken)
     {
         if (http.Request.ContentLength > limit) throw TooLarge(limit);
-        var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = limit + 1;
 
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];

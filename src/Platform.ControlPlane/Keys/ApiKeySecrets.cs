@@ -17,12 +17,21 @@ internal static class ApiKeySecrets
 
     public const int MaxPresentedLength = 512;
 
+    private static readonly System.Buffers.SearchValues<char> Base64UrlAlphabet =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
     public static string Generate()
     {
         Span<byte> secret = stackalloc byte[32];
         RandomNumberGenerator.Fill(secret);
         return Prefix + Base64Url(secret);
     }
+
+    /// <summary>Whether <paramref name="key"/> has the shape of a key <see cref="Generate"/> makes: <c>pk_</c> and 43 base64url characters.</summary>
+    public static bool IsWellFormed(string key) =>
+        key.Length == Prefix.Length + 43
+        && key.StartsWith(Prefix, StringComparison.Ordinal)
+        && key.AsSpan(Prefix.Length).IndexOfAnyExcept(Base64UrlAlphabet) < 0;
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 

@@ -5,7 +5,7 @@ using Platform.ControlPlane.Tenants;
 
 namespace Platform.ControlPlane.Limits;
 
-/// <summary>REST route filter after <see cref="CallerFilter.Tenant"/>: a tenant key's management call passes <see cref="ManagementLimits"/>.</summary>
+/// <summary>REST route filter after the caller middleware (<see cref="Auth.CallerRequirement.TenantManagement"/>): a tenant key's management call passes <see cref="ManagementLimits"/>.</summary>
 internal sealed class ManagementRateFilter : IEndpointFilter
 {
     public static ManagementRateFilter Instance { get; } = new();

@@ -12,7 +12,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Tenants;
 
 /// <summary><c>platform.v1.TenantService</c>: the admin operations of <see cref="TenantRest"/> over gRPC.</summary>
-internal sealed class TenantGrpcService(IAuthenticator authenticator, TenantStore tenants, ApiKeyStore keys, ApiKeyList keyList) : V1.TenantService.TenantServiceBase
+internal sealed class TenantGrpcService(TenantStore tenants, ApiKeyStore keys, ApiKeyList keyList) : V1.TenantService.TenantServiceBase
 {
     public override async Task<V1.CreateTenantResponse> CreateTenant(V1.CreateTenantRequest request, ServerCallContext context)
     {
@@ -77,5 +77,5 @@ internal sealed class TenantGrpcService(IAuthenticator authenticator, TenantStor
         return new Empty();
     }
 
-    private async Task RequireAdmin(ServerCallContext context) => (await authenticator.AuthenticateAsync(context)).RequireAdmin();
+    private static Task RequireAdmin(ServerCallContext context) => Task.FromResult(context.GetHttpContext().Caller().RequireAdmin());
 }

@@ -33,7 +33,7 @@ internal static class TenantRest
 {
     public static void Map(RouteGroupBuilder v1)
     {
-        var tenants = v1.MapGroup("/tenants").AddEndpointFilter(CallerFilter.Admin).WithTags("Tenants (admin)");
+        var tenants = v1.MapGroup("/tenants").RequireCaller(CallerRequirement.AdminManagement).WithTags("Tenants (admin)");
 
         tenants.MapPost("", CreateAsync)
             .DocumentsBody<CreateTenantRequest>("application/json")

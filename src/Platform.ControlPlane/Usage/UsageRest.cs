@@ -33,13 +33,13 @@ internal static class UsageRest
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapGet("/usage", TenantAsync)
-            .AddEndpointFilter(CallerFilter.Tenant)
+            .RequireCaller(CallerRequirement.TenantManagement)
             .AddEndpointFilter(Limits.ManagementRateFilter.Instance)
             .WithTags("Usage")
             .Produces<UsageReport>()
             .WithSummary("The calling tenant's usage (invocations, failures by outcome, fuel, duration) per function over a time range");
         v1.MapGet("/tenants/{tenant}/usage", AdminAsync)
-            .AddEndpointFilter(CallerFilter.Admin)
+            .RequireCaller(CallerRequirement.AdminManagement)
             .WithTags("Tenants (admin)")
             .Produces<UsageReport>()
             .WithSummary("A tenant's usage per function over a time range");

@@ -74,7 +74,13 @@ internal static class DevMode
             }
 
             var controlPlane = PlatformServer.Build(
-                [.. HostArguments(settings, "control-plane"), $"--ConnectionStrings:Platform={connectionString}", $"--Platform:AdminKey={secrets.AdminKey}", $"--Platform:ClusterToken={secrets.ClusterToken}"],
+                [
+                    "--Platform:GrpcReflection=true",
+                    .. HostArguments(settings, "control-plane"),
+                    $"--ConnectionStrings:Platform={connectionString}",
+                    $"--Platform:AdminKey={secrets.AdminKey}",
+                    $"--Platform:ClusterToken={secrets.ClusterToken}",
+                ],
                 ShareSandbox);
             apps.Add(controlPlane);
             await controlPlane.StartAsync(stop.Token);
@@ -86,7 +92,7 @@ internal static class DevMode
                     [
                         .. HostArguments(settings, "worker"),
                         $"--Platform:ClusterToken={secrets.ClusterToken}",
-                        $"--Platform:ControlPlaneUrl={listeners.GrpcUri}",
+                        $"--Platform:ControlPlaneUrl={listeners.ClusterUri}",
                         "--Platform:WorkerUrl=http://127.0.0.1:0",
                         $"--Platform:WorkerId=dev-worker-{i}",
                         $"--Platform:CacheDir={Path.Combine(settings.DataDirectory, "workers", $"dev-worker-{i}")}",
@@ -102,7 +108,9 @@ internal static class DevMode
             await WaitForWorkersAsync(controlPlane, settings.Workers, stop.Token);
             var demo = await DemoAsync(listeners.RestUri, secrets.AdminKey, stop.Token);
             var restUrl = listeners.RestUri.ToString().TrimEnd('/');
-            var facts = new DevFacts(restUrl, listeners.GrpcUri.ToString().TrimEnd('/'), secrets.AdminKey, demo.ApiKey, restUrl + PlatformTelemetry.MetricsPath);
+            var metrics = controlPlane.Services.GetService<MetricsListener>();
+            var metricsUrl = metrics is null ? "" : metrics.Uri.ToString().TrimEnd('/') + PlatformTelemetry.MetricsPath;
+            var facts = new DevFacts(restUrl, listeners.GrpcUri.ToString().TrimEnd('/'), secrets.AdminKey, demo.ApiKey, metricsUrl, listeners.ClusterUri.ToString().TrimEnd('/'));
             // Written whole or not at all: its appearance is the signal that the platform is up.
             await File.WriteAllTextAsync(factsPath + ".tmp", JsonSerializer.Serialize(facts, DevFacts.JsonOptions), stop.Token);
             File.Move(factsPath + ".tmp", factsPath, overwrite: true);
@@ -223,7 +231,8 @@ internal static class DevMode
             Platform is up (dev mode).
               REST       {facts.RestUrl}   (OpenAPI: {facts.RestUrl}/openapi/v1.json)
               gRPC       {facts.GrpcUrl}   (h2c, reflection on)
-              metrics    {facts.MetricsUrl}   (Prometheus; control plane and workers)
+              cluster    {facts.ClusterUrl}   (internal: workers register here)
+              metrics    {(facts.MetricsUrl.Length == 0 ? "off (Platform:MetricsUrl=none)" : facts.MetricsUrl)}   (Prometheus; control plane and workers)
               workers    {string.Join(", ", workers.Select(w => $"{w.Id} {w.AdvertiseUrl}"))}
               database   {(postgres is null ? "ConnectionStrings:Platform" : $"private PostgreSQL on 127.0.0.1:{postgres.Port}, data in {Relative(Path.Combine(settings.DataDirectory, "postgres"))}{(postgres.Created ? " (new)" : " (reused)")}")}
               admin key  {facts.AdminKey}

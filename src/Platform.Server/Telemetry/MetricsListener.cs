@@ -51,15 +51,16 @@ public sealed class MetricsListener
     }
 }
 
-/// <summary>The metrics listener serves <c>/metrics</c> and nothing else.</summary>
+/// <summary>The metrics listener serves <c>/metrics</c> and nothing else; no other listener serves <c>/metrics</c>.</summary>
 internal sealed class MetricsListenerFilter(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext http)
     {
-        if (http.Features.Get<IConnectionItemsFeature>()?.Items is { } items
+        var onMetricsListener = http.Features.Get<IConnectionItemsFeature>()?.Items is { } items
             && items.TryGetValue(WorkerListener.ConnectionItemKey, out var listener)
-            && listener is MetricsListener.ConnectionItemValue
-            && !http.Request.Path.Equals(PlatformTelemetry.MetricsPath, StringComparison.Ordinal))
+            && listener is MetricsListener.ConnectionItemValue;
+        var isMetricsPath = http.Request.Path.StartsWithSegments(PlatformTelemetry.MetricsPath, StringComparison.OrdinalIgnoreCase);
+        if (onMetricsListener != isMetricsPath)
         {
             http.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;

@@ -33,7 +33,7 @@ public static class PlatformTelemetry
 
     /// <summary>
     /// Adds OpenTelemetry for <paramref name="role"/> unless <c>Platform:Telemetry:Enabled</c> is
-    /// false, and the HTTP/1.1 metrics listener (<c>Platform:MetricsUrl</c>) when there is one.
+    /// false, and the HTTP/1.1 metrics listener (<c>Platform:MetricsUrl</c>) unless it is off.
     /// Pair with <see cref="MapPlatformTelemetry"/>.
     /// </summary>
     /// <exception cref="ServerConfigurationException"><c>Platform:MetricsUrl</c> is not a valid listen URL.</exception>
@@ -89,17 +89,16 @@ public static class PlatformTelemetry
     }
 
     /// <summary>
-    /// Maps <c>/metrics</c> (on every listener that speaks HTTP/1.1: the control plane's REST
-    /// listener and the metrics listener) and keeps the metrics listener to that one path.
+    /// Maps <c>/metrics</c> on the metrics listener alone (never on a public listener), and keeps
+    /// that listener to that one path. Without a metrics listener there is no <c>/metrics</c>.
     /// </summary>
     public static WebApplication MapPlatformTelemetry(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var settings = app.Services.GetRequiredService<PlatformTelemetrySettings>();
-        if (!settings.Enabled)
+        if (!settings.Enabled || settings.MetricsListener is null)
             return app;
-        if (settings.MetricsListener is not null)
-            app.UseMiddleware<MetricsListenerFilter>();
+        app.UseMiddleware<MetricsListenerFilter>();
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }

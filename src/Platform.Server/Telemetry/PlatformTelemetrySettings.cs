@@ -6,16 +6,18 @@ namespace Platform.Server.Telemetry;
 /// The composition root's telemetry settings. <c>Platform:Telemetry:Enabled</c> (default true)
 /// turns OpenTelemetry off for a host: dev mode does so for its in-process workers, whose
 /// meters and spans the control-plane host's providers collect (listeners are process-wide).
-/// <c>Platform:MetricsUrl</c> is an extra HTTP/1.1 listener that serves only <c>/metrics</c>:
-/// default <c>http://127.0.0.1:8091</c> for <c>--role worker</c> (its gRPC listener is h2c,
-/// which Prometheus cannot scrape), none for the roles with a control plane (whose REST
-/// listener serves <c>/metrics</c>); an empty value or <c>none</c> disables it.
+/// <c>Platform:MetricsUrl</c> is the HTTP/1.1 listener that serves <c>/metrics</c> and nothing
+/// else, in every role, so that scrapers reach it and tenants need not: default
+/// <c>http://127.0.0.1:8091</c> for <c>--role worker</c>, <c>http://127.0.0.1:8083</c> for the
+/// roles with a control plane. No other listener serves <c>/metrics</c>; an empty value or
+/// <c>none</c> turns the endpoint off.
 /// </summary>
 public sealed record PlatformTelemetrySettings(bool Enabled, ListenEndpoint? MetricsListener)
 {
     public const string EnabledKey = "Platform:Telemetry:Enabled";
     public const string MetricsUrlKey = "Platform:MetricsUrl";
     public const string DefaultWorkerMetricsUrl = "http://127.0.0.1:8091";
+    public const string DefaultControlPlaneMetricsUrl = "http://127.0.0.1:8083";
 
     public static PlatformTelemetrySettings From(IConfiguration configuration, ServerRole role)
     {
@@ -25,7 +27,7 @@ public sealed record PlatformTelemetrySettings(bool Enabled, ListenEndpoint? Met
             throw new ServerConfigurationException($"{EnabledKey} must be true or false, not '{enabledText}'");
 
         var section = configuration.GetSection(MetricsUrlKey);
-        var url = section.Value ?? (section.Exists() ? string.Empty : (role == ServerRole.Worker ? DefaultWorkerMetricsUrl : null));
+        var url = section.Value ?? (section.Exists() ? string.Empty : (role == ServerRole.Worker ? DefaultWorkerMetricsUrl : DefaultControlPlaneMetricsUrl));
         if (!enabled || string.IsNullOrWhiteSpace(url) || url.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
             return new PlatformTelemetrySettings(enabled, null);
         if (!ListenEndpoint.TryParse(url, out var endpoint, out var error))

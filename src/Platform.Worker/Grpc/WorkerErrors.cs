@@ -13,7 +13,6 @@ internal static class WorkerErrors
 {
     public const string InvalidArgument = "INVALID_ARGUMENT";
     public const string InvalidModule = "INVALID_MODULE";
-    public const string Unauthenticated = "UNAUTHENTICATED";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string Overloaded = "OVERLOADED";
     public const string Unavailable = "UNAVAILABLE";
@@ -50,7 +49,4 @@ internal static class WorkerErrors
 
     public static RpcException NotAvailable(string message) =>
         Create(StatusCode.Unavailable, Unavailable, message);
-
-    public static RpcException NotAuthenticated(string message) =>
-        Create(StatusCode.Unauthenticated, Unauthenticated, message);
 }

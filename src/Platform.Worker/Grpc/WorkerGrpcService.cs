@@ -14,7 +14,7 @@ using Platform.Worker.Telemetry;
 
 namespace Platform.Worker.Grpc;
 
-/// <summary>platform.v1.WorkerService: push, invoke, evict, status. The cluster token is checked by <see cref="Security.ClusterTokenInterceptor"/> first.</summary>
+/// <summary>platform.v1.WorkerService: push, invoke, evict, status. The cluster token is checked first, from the headers (<see cref="Platform.Hosting.ClusterTokenGate"/>).</summary>
 internal sealed class WorkerGrpcService(
     ModuleStore modules,
     FunctionExecutor executor,

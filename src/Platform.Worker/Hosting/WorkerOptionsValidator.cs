@@ -5,16 +5,13 @@ namespace Platform.Worker.Hosting;
 
 internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
 {
-    public const int MinClusterTokenLength = 16;
     public const int MaxWorkerIdLength = 64;
 
     public ValidateOptionsResult Validate(string? name, WorkerOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.ClusterToken))
-            failures.Add("Platform:ClusterToken is required (environment variable Platform__ClusterToken): the secret shared by the control plane and its workers.");
-        else if (options.ClusterToken.Length < MinClusterTokenLength)
-            failures.Add($"Platform:ClusterToken must be at least {MinClusterTokenLength} characters long.");
+        if (SecretRules.Check("Platform:ClusterToken", options.ClusterToken) is { } token)
+            failures.Add(token);
         if (!ListenAddress.TryParse(options.WorkerUrl, out _, out var error))
             failures.Add($"Platform:WorkerUrl is invalid: {error}");
         if (options.WorkerAdvertiseUrl is not null && !ListenAddress.TryParseDialUrl(options.WorkerAdvertiseUrl, out error))

@@ -55,9 +55,7 @@ internal sealed class DevPlatform : IAsyncDisposable
             [
                 ServerBinary.Path, "dev", "--data-dir", data,
                 "--Platform:RestUrl=http://127.0.0.1:0", "--Platform:GrpcUrl=http://127.0.0.1:0",
-                // No worker metrics listener (default 127.0.0.1:8091 for a worker host): two in-process
-                // workers would both bind it. The control plane's /metrics stays.
-                "--Platform:MetricsUrl=none",
+                "--Platform:ClusterUrl=http://127.0.0.1:0", "--Platform:MetricsUrl=http://127.0.0.1:0",
                 // Per upload, not per invocation: the fetch/compile and push/compile times of the cold start.
                 "--Logging:LogLevel:Platform.Worker.Modules=Information", "--Logging:LogLevel:Platform.Worker.Grpc=Information",
                 .. extraArguments,

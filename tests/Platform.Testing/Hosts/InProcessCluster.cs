@@ -81,7 +81,7 @@ public sealed class InProcessCluster : IAsyncDisposable
     /// <summary>Starts a worker host (see <see cref="WorkerHost.StartAsync"/>) with <paramref name="id"/> on its folder under <see cref="Root"/>; does not wait until it is live.</summary>
     public async Task<WorkerHost> StartWorkerAsync(string id, bool metricsListener = false, IEnumerable<string>? arguments = null)
     {
-        var worker = await WorkerHost.StartAsync(ControlPlane.GrpcUri, id, Path.Combine(Root, id), metricsListener, arguments);
+        var worker = await WorkerHost.StartAsync(ControlPlane.ClusterUri, id, Path.Combine(Root, id), metricsListener, arguments);
         // Workers may be started side by side.
         lock (_workersGate)
             _workers.Add(worker);

@@ -46,16 +46,16 @@ public sealed class WorkerHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Builds and starts a worker that registers with <paramref name="controlPlaneGrpc"/>.</summary>
+    /// <summary>Builds and starts a worker that registers with <paramref name="controlPlaneCluster"/>.</summary>
     /// <param name="metricsListener">Whether the worker serves /metrics on a free port of its own.</param>
     /// <param name="arguments">More command-line settings (<c>--Platform:MaxConcurrentInvocations=1</c>, ...).</param>
-    public static async Task<WorkerHost> StartAsync(Uri controlPlaneGrpc, string id, string cacheDir, bool metricsListener = false, IEnumerable<string>? arguments = null)
+    public static async Task<WorkerHost> StartAsync(Uri controlPlaneCluster, string id, string cacheDir, bool metricsListener = false, IEnumerable<string>? arguments = null)
     {
         var app = PlatformServer.Build(
         [
             "--role=worker",
             $"--Platform:ClusterToken={PlatformTestHost.DefaultClusterToken}",
-            $"--Platform:ControlPlaneUrl={controlPlaneGrpc}",
+            $"--Platform:ControlPlaneUrl={controlPlaneCluster}",
             "--Platform:WorkerUrl=http://127.0.0.1:0",
             // Several workers share this process, and the default metrics port may be taken by anything else on the machine.
             $"--Platform:MetricsUrl={(metricsListener ? "http://127.0.0.1:0" : "none")}",

@@ -13,7 +13,7 @@ namespace Platform.Testing.Processes;
 public sealed class ProcessCluster : IAsyncDisposable
 {
     public const string AdminKey = "cluster-admin-key-0123456789abcdef";
-    public const string ClusterToken = "cluster-token-0123456789abcdef";
+    public const string ClusterToken = "cluster-token-0123456789abcdef-0123456789";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
 
@@ -43,6 +43,12 @@ public sealed class ProcessCluster : IAsyncDisposable
     public Uri RestUri { get; } = new($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
 
     public Uri GrpcUri { get; } = new($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
+
+    /// <summary>The control plane's internal listener, which the workers dial.</summary>
+    public Uri ClusterUri { get; } = new($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
+
+    /// <summary>The control plane's metrics listener.</summary>
+    public Uri MetricsUri { get; } = new($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
 
     public IReadOnlyList<Uri> WorkerUris { get; }
 
@@ -117,6 +123,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             $"--ConnectionStrings:Platform={ConnectionString}",
             $"--Platform:AdminKey={AdminKey}", $"--Platform:ClusterToken={ClusterToken}",
             $"--Platform:RestUrl={Url(RestUri)}", $"--Platform:GrpcUrl={Url(GrpcUri)}",
+            $"--Platform:ClusterUrl={Url(ClusterUri)}", $"--Platform:MetricsUrl={Url(MetricsUri)}",
             "--Logging:LogLevel:Default=Warning",
             .. _controlPlaneArguments,
         ], workingDirectory: _root);
@@ -133,7 +140,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         [
             ServerBinary.Path, "--role", "worker",
             $"--Platform:ClusterToken={ClusterToken}",
-            $"--Platform:ControlPlaneUrl={Url(GrpcUri)}",
+            $"--Platform:ControlPlaneUrl={Url(ClusterUri)}",
             $"--Platform:WorkerUrl={Url(WorkerUris[index])}",
             $"--Platform:CacheDir={CacheDir(index)}",
             $"--Platform:WorkerId={WorkerId(index)}",
