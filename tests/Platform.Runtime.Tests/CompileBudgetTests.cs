@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Platform.Runtime.Compilation;
 using Platform.Testing;
@@ -7,19 +6,20 @@ namespace Platform.Runtime.Tests;
 
 /// <summary>
 /// Tenant code compiles in compiler processes that are killed when a compile overruns its
-/// budget. Every assertion is a guarantee (a limit named, a process killed, a bound of tens of
-/// seconds on a compile the budget stops after one or two), never a race against the clock.
+/// budget. Every assertion is a guarantee (a limit named, a process killed), never a race
+/// against the clock: the compiler runs below normal priority, so on a loaded machine its CPU
+/// seconds take much longer in wall time, and only the limit under test is set tight.
 /// </summary>
 public sealed class CompileBudgetTests : IDisposable
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Generous = TimeSpan.FromMinutes(5);
     private readonly TestSandbox _sandbox = new();
 
     public void Dispose() => _sandbox.Dispose();
 
     private IsolatedCompiler Compiler(Action<CompileBudget>? configure = null)
     {
-        var budget = new CompileBudget { MaxCpuTime = TimeSpan.FromSeconds(2), MaxWallTime = TimeSpan.FromSeconds(40), MaxMemoryMb = 4096 };
+        var budget = new CompileBudget { MaxCpuTime = TimeSpan.FromSeconds(2), MaxWallTime = TimeSpan.FromMinutes(4), MaxMemoryMb = 4096 };
         configure?.Invoke(budget);
         return new IsolatedCompiler(_sandbox.Engine, budget);
     }
@@ -45,15 +45,11 @@ public sealed class CompileBudgetTests : IDisposable
     public async Task CompileAsync_BombOverCpuBudget_KilledAndInvalidNamingTheLimit()
     {
         using var compiler = Compiler();
-        var started = Stopwatch.GetTimestamp();
-
         var error = await Assert.ThrowsAsync<InvalidModuleException>(() => compiler.CompileAsync(CompileBomb.Build(), null, CancellationToken.None).WaitAsync(Generous));
 
         Assert.Contains("compile budget", error.Message, StringComparison.Ordinal);
         Assert.Contains("2 s of CPU time", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, compiler.ProcessesKilled);
-        // Unbudgeted, this module compiles for 17 s; the budget stopped it after 2 s of CPU.
-        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(40));
 
         // The next compile gets a fresh compiler.
         var artifact = await compiler.CompileAsync(Binary(Wat.Hello), null, CancellationToken.None).WaitAsync(Generous);
@@ -66,7 +62,7 @@ public sealed class CompileBudgetTests : IDisposable
     {
         using var compiler = Compiler(budget =>
         {
-            budget.MaxCpuTime = TimeSpan.FromSeconds(30);
+            budget.MaxCpuTime = TimeSpan.FromMinutes(4);
             budget.MaxMemoryMb = 300;
         });
 

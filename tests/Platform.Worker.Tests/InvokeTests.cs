@@ -223,7 +223,8 @@ public sealed class InvokeTests
 
         var watch = Stopwatch.StartNew();
         await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, "OVERLOADED");
-        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"the refusal took {watch.Elapsed}");
+        // Refused without waiting for the 5 s queue timeout (how much sooner depends on the machine's load).
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the refusal took {watch.Elapsed}");
         Assert.Equal("TIMEOUT", (await slow).Outcome);
     }
 
