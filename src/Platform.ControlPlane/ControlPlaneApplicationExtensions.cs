@@ -6,6 +6,7 @@ using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Hosting;
+using Platform.ControlPlane.HttpTrigger;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Usage;
 
@@ -23,6 +24,7 @@ public static class ControlPlaneApplicationExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<ProblemMiddleware>();
+        app.MapHttpTrigger();
         app.UseMiddleware<ListenerAffinityMiddleware>();
 
         var rest = new ListenerAffinity(ControlPlaneListeners.Rest);

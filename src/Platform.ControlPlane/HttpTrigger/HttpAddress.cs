@@ -1,0 +1,76 @@
+using Platform.ControlPlane.Invocation;
+using Platform.ControlPlane.Validation;
+
+namespace Platform.ControlPlane.HttpTrigger;
+
+/// <summary>
+/// Which function an HTTP request is for, and the part of the request target it sees. Parsed from
+/// the raw request target, not from the routed path: the server removes dot segments and decodes
+/// percent-escapes in the path, and the function must see its path exactly as it was sent.
+/// </summary>
+internal sealed record HttpAddress(string Tenant, InvocationTarget Function, string ScriptName, string RawPath, string RawQuery, bool SharedOrigin)
+{
+    public const string PathPrefix = "/fn/";
+
+    /// <summary>The separator of a function and its version or alias in the host form's first label.</summary>
+    public const string HostReferenceSeparator = "--";
+
+    /// <summary><c>/fn/{tenant}/{function}[@ref]/{*path}</c>; null when the target does not have that shape or names nothing valid.</summary>
+    public static HttpAddress? FromPath(string rawTarget)
+    {
+        var (path, query) = Split(rawTarget);
+        if (!path.StartsWith(PathPrefix, StringComparison.Ordinal)) return null;
+        var tenantEnd = path.IndexOf('/', PathPrefix.Length);
+        if (tenantEnd < 0) return null;
+        var functionEnd = path.IndexOf('/', tenantEnd + 1);
+        if (functionEnd < 0) functionEnd = path.Length;
+        var tenant = Decode(path[PathPrefix.Length..tenantEnd]);
+        var target = Decode(path[(tenantEnd + 1)..functionEnd]);
+        if (!NameRules.IsValid(tenant) || target is null) return null;
+        var at = target.IndexOf('@', StringComparison.Ordinal);
+        var function = at < 0 ? Target(target, null) : Target(target[..at], target[(at + 1)..]);
+        if (function is null) return null;
+        var rest = path[functionEnd..];
+        return new HttpAddress(tenant!, function.Value, path[..functionEnd], rest.Length == 0 ? "/" : rest, query, SharedOrigin: true);
+    }
+
+    /// <summary><c>{function}[--{ref}].{tenant}.{baseDomain}</c> with the whole path; null for any other host.</summary>
+    public static HttpAddress? FromHost(string host, string rawTarget, string baseDomain)
+    {
+        host = host.TrimEnd('.').ToLowerInvariant();
+        var suffix = "." + baseDomain;
+        if (!host.EndsWith(suffix, StringComparison.Ordinal)) return null;
+        var labels = host[..^suffix.Length].Split('.');
+        if (labels.Length != 2 || !NameRules.IsValid(labels[1])) return null;
+        var separator = labels[0].IndexOf(HostReferenceSeparator, StringComparison.Ordinal);
+        var function = separator < 0
+            ? Target(labels[0], null)
+            : Target(labels[0][..separator], labels[0][(separator + HostReferenceSeparator.Length)..]);
+        if (function is null) return null;
+        var (path, query) = Split(rawTarget);
+        return new HttpAddress(labels[1], function.Value, string.Empty, path.Length == 0 ? "/" : path, query, SharedOrigin: false);
+    }
+
+    private static InvocationTarget? Target(string name, string? reference) =>
+        NameRules.IsValid(name) && (reference is null || NameRules.IsValid(reference)) ? new InvocationTarget(name, reference) : null;
+
+    /// <summary>Origin-form (<c>/a/b?q</c>) or absolute-form (<c>http://host/a/b?q</c>) into path and query.</summary>
+    private static (string Path, string Query) Split(string rawTarget)
+    {
+        var target = rawTarget;
+        if (!target.StartsWith('/') && Uri.TryCreate(target, UriKind.Absolute, out var absolute))
+        {
+            var authorityEnd = target.IndexOf('/', absolute.Scheme.Length + 3);
+            target = authorityEnd < 0 ? "/" : target[authorityEnd..];
+        }
+
+        var question = target.IndexOf('?', StringComparison.Ordinal);
+        return question < 0 ? (target, string.Empty) : (target[..question], target[(question + 1)..]);
+    }
+
+    private static string? Decode(string segment)
+    {
+        var decoded = Uri.UnescapeDataString(segment);
+        return decoded.Length == 0 ? null : decoded;
+    }
+}
