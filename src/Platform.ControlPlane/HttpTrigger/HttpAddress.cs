@@ -12,26 +12,29 @@ internal sealed record HttpAddress(string Tenant, InvocationTarget Function, str
 {
     public const string PathPrefix = "/fn/";
 
+    /// <summary>Tenant, function and reference are valid names: anything else names nothing.</summary>
+    public bool IsWellFormed =>
+        NameRules.IsValid(Tenant) && NameRules.IsValid(Function.Name) && (Function.Reference is null || NameRules.IsValid(Function.Reference));
+
     /// <summary>The separator of a function and its version or alias in the host form's first label.</summary>
     public const string HostReferenceSeparator = "--";
 
-    /// <summary><c>/fn/{tenant}/{function}[@ref]/{*path}</c>; null when the target does not have that shape or names nothing valid.</summary>
+    /// <summary>
+    /// <c>/fn/{tenant}/{function}[@ref]/{*path}</c>; null when the raw target is not under <c>/fn/</c>.
+    /// Names are not checked here: an invalid one resolves to nothing, answered like any unknown function.
+    /// </summary>
     public static HttpAddress? FromPath(string rawTarget)
     {
         var (path, query) = Split(rawTarget);
         if (!path.StartsWith(PathPrefix, StringComparison.Ordinal)) return null;
         var tenantEnd = path.IndexOf('/', PathPrefix.Length);
-        if (tenantEnd < 0) return null;
-        var functionEnd = path.IndexOf('/', tenantEnd + 1);
+        if (tenantEnd < 0) tenantEnd = path.Length;
+        var functionEnd = tenantEnd == path.Length ? tenantEnd : path.IndexOf('/', tenantEnd + 1);
         if (functionEnd < 0) functionEnd = path.Length;
-        var tenant = Decode(path[PathPrefix.Length..tenantEnd]);
-        var target = Decode(path[(tenantEnd + 1)..functionEnd]);
-        if (!NameRules.IsValid(tenant) || target is null) return null;
-        var at = target.IndexOf('@', StringComparison.Ordinal);
-        var function = at < 0 ? Target(target, null) : Target(target[..at], target[(at + 1)..]);
-        if (function is null) return null;
+        var tenant = Uri.UnescapeDataString(path[PathPrefix.Length..tenantEnd]);
+        var target = tenantEnd == path.Length ? string.Empty : Uri.UnescapeDataString(path[(tenantEnd + 1)..functionEnd]);
         var rest = path[functionEnd..];
-        return new HttpAddress(tenant!, function.Value, path[..functionEnd], rest.Length == 0 ? "/" : rest, query, SharedOrigin: true);
+        return new HttpAddress(tenant, Target(target, "@"), path[..functionEnd], rest.Length == 0 ? "/" : rest, query, SharedOrigin: true);
     }
 
     /// <summary><c>{function}[--{ref}].{tenant}.{baseDomain}</c> with the whole path; null for any other host.</summary>
@@ -41,18 +44,16 @@ internal sealed record HttpAddress(string Tenant, InvocationTarget Function, str
         var suffix = "." + baseDomain;
         if (!host.EndsWith(suffix, StringComparison.Ordinal)) return null;
         var labels = host[..^suffix.Length].Split('.');
-        if (labels.Length != 2 || !NameRules.IsValid(labels[1])) return null;
-        var separator = labels[0].IndexOf(HostReferenceSeparator, StringComparison.Ordinal);
-        var function = separator < 0
-            ? Target(labels[0], null)
-            : Target(labels[0][..separator], labels[0][(separator + HostReferenceSeparator.Length)..]);
-        if (function is null) return null;
+        if (labels.Length != 2) return null;
         var (path, query) = Split(rawTarget);
-        return new HttpAddress(labels[1], function.Value, string.Empty, path.Length == 0 ? "/" : path, query, SharedOrigin: false);
+        return new HttpAddress(labels[1], Target(labels[0], HostReferenceSeparator), string.Empty, path.Length == 0 ? "/" : path, query, SharedOrigin: false);
     }
 
-    private static InvocationTarget? Target(string name, string? reference) =>
-        NameRules.IsValid(name) && (reference is null || NameRules.IsValid(reference)) ? new InvocationTarget(name, reference) : null;
+    private static InvocationTarget Target(string target, string separator)
+    {
+        var at = target.IndexOf(separator, StringComparison.Ordinal);
+        return at < 0 ? new InvocationTarget(target, null) : new InvocationTarget(target[..at], target[(at + separator.Length)..]);
+    }
 
     /// <summary>Origin-form (<c>/a/b?q</c>) or absolute-form (<c>http://host/a/b?q</c>) into path and query.</summary>
     private static (string Path, string Query) Split(string rawTarget)
@@ -68,9 +69,4 @@ internal sealed record HttpAddress(string Tenant, InvocationTarget Function, str
         return question < 0 ? (target, string.Empty) : (target[..question], target[(question + 1)..]);
     }
 
-    private static string? Decode(string segment)
-    {
-        var decoded = Uri.UnescapeDataString(segment);
-        return decoded.Length == 0 ? null : decoded;
-    }
 }

@@ -60,7 +60,7 @@ internal sealed class HttpTriggerHandler(IAuthenticator authenticator, ITenantDi
     /// </summary>
     private async Task<(InvocationTenant Tenant, ResolvedFunction Function, EffectiveQuotas Quotas)> AdmitAsync(HttpContext http, HttpAddress address, CancellationToken cancellationToken)
     {
-        var tenantId = await tenants.FindIdAsync(address.Tenant, cancellationToken);
+        var tenantId = address.IsWellFormed ? await tenants.FindIdAsync(address.Tenant, cancellationToken) : null;
         var tenant = new InvocationTenant(tenantId ?? Guid.Empty, address.Tenant);
         ResolvedFunction? function = null;
         EffectiveQuotas? quotas = null;
