@@ -471,6 +471,56 @@ public sealed class HttpTriggerTests(EndToEndEnvironment environment)
     }
 
     [Fact]
+    public async Task FunctionGet_HttpFunction_ShowsUrlsOfBothForms()
+    {
+        var s = await SetupAsync();
+        using var client = s.Cluster.Client(s.Key);
+        var origin = s.Rest.GetLeftPart(UriPartial.Authority);
+
+        using var response = await client.GetAsync("/v1/functions/cgi").Within();
+        var http = (await ApiCalls.ReadJsonAsync(response, HttpStatusCode.OK))["http"]!.AsObject();
+        using var plainResponse = await client.GetAsync("/v1/functions/plain").Within();
+        var plain = await ApiCalls.ReadJsonAsync(plainResponse, HttpStatusCode.OK);
+
+        Assert.True(http["public"]!.GetValue<bool>());
+        Assert.Equal($"{origin}/fn/{s.Tenant}/cgi/", http["pathUrl"]!.GetValue<string>());
+        Assert.Equal($"http://cgi.{s.Tenant}.localhost:{s.Rest.Port}/", http["hostUrl"]!.GetValue<string>());
+        Assert.Equal(
+            new[] { $"{origin}/fn/{s.Tenant}/cgi@{{ref}}/", $"http://cgi--{{ref}}.{s.Tenant}.localhost:{s.Rest.Port}/" },
+            http["versionUrls"]!.AsArray().Select(u => u!.GetValue<string>()));
+        Assert.False(plain.ContainsKey("http"));
+        Assert.Equal("/", (await HttpTriggerClient.GetAsync(s.Rest, new Uri(http["pathUrl"]!.GetValue<string>()).AbsolutePath)).Dump()["PATH_INFO"]);
+    }
+
+    [Fact]
+    public async Task ApiExample_HealthComputeAndNotFound_AnswerJson()
+    {
+        var cluster = await environment.SharedClusterAsync();
+        var (tenant, key) = await cluster.CreateTenantAsync();
+        await cluster.DeployGuestAsync(key, "api", "api", Public);
+        var rest = cluster.ControlPlane.RestUri;
+        var host = $"api.{tenant}.{TestCluster.BaseDomain}";
+
+        var health = await HttpTriggerClient.GetAsync(rest, "/api/health", host);
+        var compute = await HttpTriggerClient.PostAsync(rest, $"/fn/{tenant}/api/api/compute", """{"n": 50}""");
+        var bad = await HttpTriggerClient.PostAsync(rest, "/api/compute", """{"m": 1}""", host);
+        var wrongMethod = await HttpTriggerClient.GetAsync(rest, "/api/compute", host);
+        var missing = await HttpTriggerClient.GetAsync(rest, "/api/nothing", host);
+
+        Assert.Equal(HttpStatusCode.OK, health.Status);
+        Assert.Equal("application/json", health.Header("Content-Type"));
+        Assert.Equal("ok", JsonNode.Parse(health.Text)!["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, compute.Status);
+        Assert.Equal(12586269025L, JsonNode.Parse(compute.Text)!["fibonacci"]!.GetValue<long>());
+        Assert.Equal(50, JsonNode.Parse(compute.Text)!["n"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.Status);
+        Assert.Equal("POST", wrongMethod.Header("Allow"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.Status);
+        Assert.Equal("not found", JsonNode.Parse(missing.Text)!["error"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Http_NoWorker_Is503()
     {
         await using var cluster = await TestCluster.StartAsync(environment.Postgres, workers: 0);
