@@ -36,7 +36,9 @@ internal static class DeployCommand
                 parse.GetValue(memory),
                 parse.GetValue(timeout),
                 parse.GetValue(httpPublic) ? true : parse.GetValue(http) ? false : null);
-            if (settings.Problems() is { Count: > 0 } problems) return await call.UsageAsync(problems);
+            var problems = settings.Problems();
+            if (parse.GetValue(http) && parse.GetValue(httpPublic)) problems = [.. problems, "--http and --http-public exclude each other: key-protected or public"];
+            if (problems.Count > 0) return await call.UsageAsync(problems);
             if (!settings.File.Exists)
                 return await call.FailAsync(ApiProblem.Local("INVALID_ARGUMENT", $"{settings.File.FullName}: no such file"));
 
