@@ -27,8 +27,7 @@ internal static class HttpTriggerApplicationExtensions
                     : next(http));
         }
 
-        app.Map(HttpAddress.PathPrefix + "{**path}", (HttpContext http) =>
-                HttpAddress.FromPath(RawTarget(http)) is { } address ? handler.HandleAsync(http, address) : throw HttpTriggerHandler.NotFound())
+        app.Map(HttpAddress.PathPrefix + "{**path}", (HttpContext http) => handler.HandleAsync(http, HttpAddress.FromPath(RawTarget(http))))
             .WithMetadata(new ListenerAffinity(ControlPlaneListeners.Rest))
             .ExcludeFromDescription();
         return app;

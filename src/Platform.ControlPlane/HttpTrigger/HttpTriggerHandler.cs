@@ -17,7 +17,8 @@ namespace Platform.ControlPlane.HttpTrigger;
 /// </summary>
 internal sealed class HttpTriggerHandler(IAuthenticator authenticator, ITenantDirectory tenants, InvocationRouter router)
 {
-    public async Task HandleAsync(HttpContext http, HttpAddress address)
+    /// <param name="address">Null when the raw target is not a function's address at all (404).</param>
+    public async Task HandleAsync(HttpContext http, HttpAddress? address)
     {
         var started = Stopwatch.GetTimestamp();
         var cancellationToken = http.RequestAborted;
@@ -32,6 +33,7 @@ internal sealed class HttpTriggerHandler(IAuthenticator authenticator, ITenantDi
             },
             (http, invocationId));
 
+        if (address is null) throw NotFound();
         var (tenant, function, quotas) = await AdmitAsync(http, address, cancellationToken);
         ReadOnlyMemory<byte> body;
         try
@@ -87,5 +89,5 @@ internal sealed class HttpTriggerHandler(IAuthenticator authenticator, ITenantDi
         return (tenant, function!, quotas!);
     }
 
-    public static PlatformException NotFound() => PlatformException.NotFound("no function serves HTTP at this address");
+    private static PlatformException NotFound() => PlatformException.NotFound("no function serves HTTP at this address");
 }
