@@ -232,12 +232,16 @@ internal static class DevMode
         return (await deployed.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["version"]!.GetValue<int>();
     }
 
+    /// <summary>Looks in the working directory and the executable's, and their parents: dev runs from a checkout.</summary>
     private static string? FindUp(string relative)
     {
-        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
-            var candidate = Path.Combine(directory.FullName, relative);
-            if (File.Exists(candidate)) return candidate;
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                var candidate = Path.Combine(directory.FullName, relative);
+                if (File.Exists(candidate)) return candidate;
+            }
         }
 
         return null;
