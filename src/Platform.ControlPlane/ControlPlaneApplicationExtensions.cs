@@ -9,6 +9,7 @@ using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Hosting;
+using Platform.ControlPlane.HttpTrigger;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Usage;
 using Platform.Hosting;
@@ -31,6 +32,7 @@ public static class ControlPlaneApplicationExtensions
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<IOptions<ControlPlaneOptions>>().Value;
         app.UseMiddleware<ProblemMiddleware>();
+        app.MapHttpTrigger();
         app.UseMiddleware<ListenerAffinityMiddleware>();
         app.UseMiddleware<ClusterTokenGate>(app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterToken ?? "");
         app.UseMiddleware<CallerMiddleware>();

@@ -56,6 +56,9 @@ public sealed class ControlPlaneOptions
 
     /// <summary>Metric labels (<c>Platform:Telemetry:*</c>).</summary>
     public Telemetry.TelemetryOptions Telemetry { get; set; } = new();
+
+    /// <summary>The HTTP trigger (<c>Platform:Http:*</c>).</summary>
+    public HttpTrigger.HttpTriggerOptions Http { get; set; } = new();
 }
 
 public sealed class DatabaseOptions

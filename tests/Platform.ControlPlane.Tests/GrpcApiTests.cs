@@ -117,7 +117,7 @@ public sealed class GrpcApiTests(PostgresFixture postgres) : ControlPlaneTest(po
     {
         var key = await CreateTenantKeyAsync("streamer");
         var module = System.Text.Encoding.UTF8.GetBytes(Modules.Hello);
-        var config = new V1.FunctionConfig { Fuel = 1000, TimeoutMs = 100, Args = { "-v" }, Env = { ["MODE"] = "fast" } };
+        var config = new V1.FunctionConfig { Fuel = 1000, TimeoutMs = 100, Args = { "-v" }, Env = { ["MODE"] = "fast" }, Http = new V1.HttpTrigger { Public = true } };
         var v1 = await DeployAsync(key, "streamed", module, config);
         Assert.Equal("streamed", v1.Name);
         Assert.Equal(1, v1.Version);
@@ -125,6 +125,7 @@ public sealed class GrpcApiTests(PostgresFixture postgres) : ControlPlaneTest(po
         Assert.False(v1.Config.HasMemoryMb);
         Assert.Equal("fast", v1.Config.Env["MODE"]);
         Assert.Equal(["-v"], v1.Config.Args);
+        Assert.True(v1.Config.Http.Public);
 
         var v2 = await DeployAsync(key, "streamed", System.Text.Encoding.UTF8.GetBytes(Modules.Other), chunk: 1 << 20);
         Assert.Equal(2, v2.Version);

@@ -47,6 +47,7 @@ public sealed class DevModeTests : IDisposable
 
             Assert.Equal("Hello, Ada!\n", await InvokeRestAsync(first.RestUrl, first.DemoApiKey, "Ada"));
             Assert.Equal("Hello, Grace!\n", await InvokeGrpcAsync(first.GrpcUrl, first.DemoApiKey, "Grace"));
+            await AssertApiServesHttpAsync(first, dev.Output);
             var hello = await GetJsonAsync(first.RestUrl, first.DemoApiKey, "/v1/functions/hello");
             Assert.Equal(1, hello["latestVersion"]!.GetValue<int>());
             var workers = await GetJsonAsync(first.RestUrl, first.AdminKey, "/v1/workers");
@@ -108,6 +109,20 @@ public sealed class DevModeTests : IDisposable
         Assert.Contains("reflection on", output, StringComparison.Ordinal);
         Assert.Contains($"curl -s -X POST -H 'Authorization: Bearer {facts.DemoApiKey}' --data 'Ada' {facts.RestUrl}/v1/functions/hello/invoke", output, StringComparison.Ordinal);
         Assert.Contains(facts.AdminKey, output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The C HTTP API example (built by examples/build.sh before the tests) is deployed as public api, in both URL forms.</summary>
+    private static async Task AssertApiServesHttpAsync(DevFacts facts, string output)
+    {
+        var rest = new Uri(facts.RestUrl);
+        Assert.Contains($"curl -s {facts.RestUrl}/fn/demo/api/api/health", output, StringComparison.Ordinal);
+        Assert.Contains($"http://api.demo.localhost:{rest.Port}/api/compute", output, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = rest, Timeout = TestTimeouts.Default };
+        Assert.Equal("{\"status\":\"ok\"}\n", await http.GetStringAsync("/fn/demo/api/api/health").Within());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/compute") { Content = new StringContent("""{"n": 10}""") };
+        request.Headers.Host = $"api.demo.localhost:{rest.Port}";
+        using var response = await http.SendAsync(request).Within();
+        Assert.Equal("{\"n\":10,\"fibonacci\":55}\n", await response.Content.ReadAsStringAsync().Within());
     }
 
     private static async Task StopAsync(DevProcess dev)

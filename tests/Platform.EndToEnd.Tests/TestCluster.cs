@@ -21,6 +21,9 @@ public sealed class TestCluster : IAsyncDisposable
 
     public const int ReplicationFactor = 2;
 
+    /// <summary>The HTTP trigger's host form: <c>{function}.{tenant}.localhost</c>, as in <c>dev</c>.</summary>
+    public const string BaseDomain = "localhost";
+
     private readonly ConcurrentDictionary<string, Lazy<Task<object>>> _setups = new(StringComparer.Ordinal);
     private readonly InProcessCluster _hosts;
 
@@ -43,6 +46,7 @@ public sealed class TestCluster : IAsyncDisposable
         {
             ["Platform:Cluster:WorkerTtl"] = "00:00:02",
             ["Platform:Cluster:ReplicationFactor"] = ReplicationFactor.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Platform:Http:BaseDomain"] = BaseDomain,
         };
         var hosts = await InProcessCluster.StartAsync(postgres, "platform-e2e", defaults, settings);
         try

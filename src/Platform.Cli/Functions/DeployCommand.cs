@@ -18,10 +18,12 @@ internal static class DeployCommand
         var fuel = new Option<long?>("--fuel") { Description = "Fuel per invocation (default: the tenant's quota).", HelpName = "N" };
         var memory = new Option<int?>("--memory-mb") { Description = "Memory per invocation, MiB (default: the tenant's quota).", HelpName = "M" };
         var timeout = new Option<int?>("--timeout-ms") { Description = "Wall-clock limit per invocation, ms (default: the tenant's quota).", HelpName = "T" };
+        var http = new Option<bool>("--http") { Description = "Serve HTTP at the function's URLs (CGI); callers need the tenant's key." };
+        var httpPublic = new Option<bool>("--http-public") { Description = "Serve HTTP at the function's URLs (CGI) to anyone, without a key." };
 
         var command = new Command("deploy", "Deploy the next version of a function; prints its name, version, sha256 and size. The alias 'latest' moves to it.")
         {
-            name, file, env, arg, fuel, memory, timeout,
+            name, file, env, arg, fuel, memory, timeout, http, httpPublic,
         };
         command.SetRemoteAction(Timeout, async (parse, call) =>
         {
@@ -32,8 +34,11 @@ internal static class DeployCommand
                 parse.GetValue(arg) ?? [],
                 parse.GetValue(fuel),
                 parse.GetValue(memory),
-                parse.GetValue(timeout));
-            if (settings.Problems() is { Count: > 0 } problems) return await call.UsageAsync(problems);
+                parse.GetValue(timeout),
+                parse.GetValue(httpPublic) ? true : parse.GetValue(http) ? false : null);
+            var problems = settings.Problems();
+            if (parse.GetValue(http) && parse.GetValue(httpPublic)) problems = [.. problems, "--http and --http-public exclude each other: key-protected or public"];
+            if (problems.Count > 0) return await call.UsageAsync(problems);
             if (!settings.File.Exists)
                 return await call.FailAsync(ApiProblem.Local("INVALID_ARGUMENT", $"{settings.File.FullName}: no such file"));
 

@@ -11,12 +11,13 @@ internal sealed record DeploySettings(
     IReadOnlyList<string> Args,
     long? Fuel,
     int? MemoryMb,
-    int? TimeoutMs)
+    int? TimeoutMs,
+    bool? HttpPublic = null)
 {
     /// <summary>A <c>.wat</c> file goes as text (the platform compiles WAT), anything else as a binary module.</summary>
     public bool IsWat => File.Extension.Equals(".wat", StringComparison.OrdinalIgnoreCase);
 
-    public bool HasConfig => Env.Count > 0 || Args.Count > 0 || Fuel is not null || MemoryMb is not null || TimeoutMs is not null;
+    public bool HasConfig => Env.Count > 0 || Args.Count > 0 || Fuel is not null || MemoryMb is not null || TimeoutMs is not null || HttpPublic is not null;
 
     public IReadOnlyList<string> Problems()
     {
@@ -36,7 +37,7 @@ internal sealed record DeploySettings(
         return problems;
     }
 
-    /// <summary>The <c>config</c> part: <c>{"env":{..},"args":[..],"fuel":n,"memoryMb":n,"timeoutMs":n}</c>, members present only when given.</summary>
+    /// <summary>The <c>config</c> part: <c>{"env":{..},"args":[..],"fuel":n,"memoryMb":n,"timeoutMs":n,"http":{"public":b}}</c>, members present only when given.</summary>
     public byte[] ConfigJson()
     {
         using var buffer = new MemoryStream();
@@ -65,6 +66,13 @@ internal sealed record DeploySettings(
             if (Fuel is { } fuel) writer.WriteNumber("fuel", fuel);
             if (MemoryMb is { } memoryMb) writer.WriteNumber("memoryMb", memoryMb);
             if (TimeoutMs is { } timeoutMs) writer.WriteNumber("timeoutMs", timeoutMs);
+            if (HttpPublic is { } isPublic)
+            {
+                writer.WriteStartObject("http");
+                writer.WriteBoolean("public", isPublic);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 

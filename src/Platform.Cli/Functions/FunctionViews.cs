@@ -35,6 +35,16 @@ internal static class FunctionViews
             .Add("created", details.Time("createdAt"))
             .Add("updated", details.Time("updatedAt"))
             .WriteTo(writer);
+        if (details.Member("http") is { ValueKind: JsonValueKind.Object } http)
+        {
+            var urls = Table.KeyValue()
+                .Add("http", http.Member("public") is { ValueKind: JsonValueKind.True } ? "public (no key needed)" : "key required (Authorization: Bearer)")
+                .Add("url", http.Text("pathUrl"));
+            if (http.Member("hostUrl") is { ValueKind: JsonValueKind.String } hostUrl) urls.Add("host url", hostUrl.GetString()!);
+            foreach (var versionUrl in http.Items("versionUrls")) urls.Add("version url", versionUrl.GetString()!);
+            urls.WriteTo(writer);
+        }
+
         writer.WriteLine();
 
         var aliasesByVersion = new Dictionary<long, List<string>>();
@@ -83,6 +93,8 @@ internal static class FunctionViews
             parts.Add("env=" + string.Join(",", env.EnumerateObject().Select(p => p.Name)));
         if (config.Member("args") is { ValueKind: JsonValueKind.Array } args && args.GetArrayLength() > 0)
             parts.Add($"args={args.GetArrayLength()}");
+        if (config.Member("http") is { ValueKind: JsonValueKind.Object } http)
+            parts.Add(http.Member("public") is { ValueKind: JsonValueKind.True } ? "http=public" : "http=key");
         return parts.Count == 0 ? JsonElementExtensions.Missing : string.Join(" ", parts);
     }
 

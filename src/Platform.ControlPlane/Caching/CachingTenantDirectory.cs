@@ -7,6 +7,26 @@ namespace Platform.ControlPlane.Caching;
 /// <summary><see cref="ITenantDirectory"/> with effective quotas cached, like <see cref="CachingFunctionCatalog"/>.</summary>
 internal sealed class CachingTenantDirectory(TenantStore store, MetadataCache cache) : ITenantDirectory
 {
+    public async Task<Guid?> FindIdAsync(string name, CancellationToken cancellationToken)
+    {
+        if (cache.Authoritative && cache.TryGetTenantId(name, out var cached))
+            return cached;
+        var generation = cache.Generation;
+        Guid? id;
+        try
+        {
+            id = await store.FindIdAsync(name, cancellationToken);
+        }
+        catch (Exception ex) when (DbErrors.IsUnavailable(ex) && cache.TryGetTenantId(name, out var stale))
+        {
+            return stale;
+        }
+
+        if (id is { } found)
+            cache.PutTenantId(generation, name, found);
+        return id;
+    }
+
     public async Task<EffectiveQuotas?> GetQuotasAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         if (cache.Authoritative && cache.TryGetQuotas(tenantId, out var cached))

@@ -20,6 +20,7 @@ internal sealed class MetadataCache(IOptions<MetadataCacheOptions> options)
     private readonly ConcurrentDictionary<(Guid Tenant, string Name, string Reference), ResolvedFunction> _functions = new();
     private readonly ConcurrentDictionary<Guid, EffectiveQuotas> _quotas = new();
     private readonly ConcurrentDictionary<string, Caller.Tenant> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Guid> _tenantIds = new(StringComparer.Ordinal);
     private long _generation;
     private volatile bool _listening;
 
@@ -61,6 +62,16 @@ internal sealed class MetadataCache(IOptions<MetadataCacheOptions> options)
         if (Generation != generation) _keys.TryRemove(keyHash, out _);
     }
 
+    public bool TryGetTenantId(string name, out Guid tenant) => _tenantIds.TryGetValue(name, out tenant);
+
+    public void PutTenantId(long generation, string name, Guid tenant)
+    {
+        if (!Enabled) return;
+        Bound(_tenantIds);
+        _tenantIds[name] = tenant;
+        if (Generation != generation) _tenantIds.TryRemove(name, out _);
+    }
+
     /// <summary>A function was deployed, aliased or deleted.</summary>
     public void FunctionChanged(Guid tenant, string name)
     {
@@ -88,6 +99,12 @@ internal sealed class MetadataCache(IOptions<MetadataCacheOptions> options)
             if (caller.TenantId == tenant)
                 _keys.TryRemove(hash, out _);
         }
+
+        foreach (var (name, id) in _tenantIds)
+        {
+            if (id == tenant)
+                _tenantIds.TryRemove(name, out _);
+        }
     }
 
     /// <summary>The listener (re)connected or lost its connection: notifications may have been missed.</summary>
@@ -100,6 +117,7 @@ internal sealed class MetadataCache(IOptions<MetadataCacheOptions> options)
             _functions.Clear();
             _quotas.Clear();
             _keys.Clear();
+            _tenantIds.Clear();
         }
 
         _listening = listening;

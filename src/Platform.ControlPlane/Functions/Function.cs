@@ -16,7 +16,11 @@ public sealed record FunctionDetails(
     DateTimeOffset UpdatedAt,
     IReadOnlyList<FunctionVersionInfo> Versions,
     IReadOnlyDictionary<string, int> Aliases,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? NextCursor);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? NextCursor)
+{
+    /// <summary>Where the latest version serves HTTP; null when it takes no HTTP requests.</summary>
+    public HttpTrigger.FunctionUrls? Http { get; init; }
+}
 
 /// <summary>A stored module: canonical binary Wasm and its lowercase hex SHA-256.</summary>
 public sealed record ModuleContent(string Sha256, byte[] Bytes);

@@ -22,6 +22,8 @@ internal sealed class FunctionConfigInput
 
     public int? TimeoutMs { get; set; }
 
+    public HttpTriggerConfigInput? Http { get; set; }
+
     /// <summary>Checks every rule against the tenant's quotas; throws INVALID_ARGUMENT naming the field.</summary>
     public FunctionConfig Validate(EffectiveQuotas quotas, string prefix = "config")
     {
@@ -65,7 +67,8 @@ internal sealed class FunctionConfigInput
         CheckLimit(Fuel, quotas.MaxFuel, $"{prefix}.fuel", "maxFuel");
         CheckLimit(MemoryMb, quotas.MaxMemoryMb, $"{prefix}.memoryMb", "maxMemoryMb");
         CheckLimit(TimeoutMs, quotas.MaxTimeoutMs, $"{prefix}.timeoutMs", "maxTimeoutMs");
-        return new FunctionConfig { Env = env, Args = args, Fuel = Fuel, MemoryMb = MemoryMb, TimeoutMs = TimeoutMs };
+        var http = Http is null ? null : new HttpTriggerConfig(Http.Public ?? false);
+        return new FunctionConfig { Env = env, Args = args, Fuel = Fuel, MemoryMb = MemoryMb, TimeoutMs = TimeoutMs, Http = http };
     }
 
     private static void CheckLimit(long? value, long quota, string field, string quotaName)
@@ -81,4 +84,10 @@ internal sealed class FunctionConfigInput
     private static string Shown(string value) => value.Length <= 64 ? value.Replace("\0", "\\0", StringComparison.Ordinal) : value[..64] + "...";
 
     private static PlatformException Invalid(string field, string message) => PlatformException.InvalidArgument(field, message);
+}
+
+/// <summary><c>"http": { "public": true|false }</c>; <c>public</c> defaults to false (the tenant's key is required).</summary>
+internal sealed class HttpTriggerConfigInput
+{
+    public bool? Public { get; set; }
 }

@@ -7,6 +7,7 @@ using Microsoft.Net.Http.Headers;
 using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
+using Platform.ControlPlane.HttpTrigger;
 using Platform.ControlPlane.Json;
 using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Paging;
@@ -81,10 +82,12 @@ internal static class FunctionRest
         return TypedResults.Json(new FunctionListResponse(page.Items, page.NextCursor), ApiJson.Options);
     }
 
-    private static async Task<IResult> GetAsync(string name, HttpContext http, FunctionStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string name, HttpContext http, FunctionStore store, IFunctionCatalog catalog, IOptions<ControlPlaneOptions> options, CancellationToken cancellationToken)
     {
-        var details = await store.GetAsync(http.TenantCaller().TenantId, NameRules.Require(name, "name"), PageRequest.From(http.Request.Query), cancellationToken);
-        return TypedResults.Json(details, ApiJson.Options);
+        var caller = http.TenantCaller();
+        var details = await store.GetAsync(caller.TenantId, NameRules.Require(name, "name"), PageRequest.From(http.Request.Query), cancellationToken);
+        var latest = await catalog.ResolveAsync(caller.TenantId, details.Name, null, cancellationToken);
+        return TypedResults.Json(details with { Http = FunctionUrls.For(latest, caller.TenantName, http.Request, options.Value.Http.BaseDomain) }, ApiJson.Options);
     }
 
     private static async Task<IResult> DownloadAsync(string name, string version, HttpContext http, FunctionStore store, CancellationToken cancellationToken)

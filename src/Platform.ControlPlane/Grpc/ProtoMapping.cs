@@ -81,6 +81,7 @@ internal static class ProtoMapping
         Fuel = c.HasFuel ? c.Fuel : null,
         MemoryMb = c.HasMemoryMb ? c.MemoryMb : null,
         TimeoutMs = c.HasTimeoutMs ? c.TimeoutMs : null,
+        Http = c.Http is null ? null : new HttpTriggerConfigInput { Public = c.Http.Public },
     };
 
     public static V1.FunctionConfig ToProto(FunctionConfig c)
@@ -89,6 +90,7 @@ internal static class ProtoMapping
         if (c.Fuel is { } fuel) p.Fuel = fuel;
         if (c.MemoryMb is { } memoryMb) p.MemoryMb = memoryMb;
         if (c.TimeoutMs is { } timeoutMs) p.TimeoutMs = timeoutMs;
+        if (c.Http is { } http) p.Http = new V1.HttpTrigger { Public = http.Public };
         return p;
     }
 

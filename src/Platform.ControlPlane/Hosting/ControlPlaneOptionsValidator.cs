@@ -22,6 +22,7 @@ internal sealed class ControlPlaneOptionsValidator : IValidateOptions<ControlPla
         if (options.MultipartOverheadBytes < 1024)
             failures.Add("Platform:MultipartOverheadBytes must be at least 1024.");
         failures.AddRange(options.DefaultQuotas.Validate("Platform:DefaultQuotas"));
+        failures.AddRange(options.Http.Validate("Platform:Http"));
         var db = options.Database;
         if (db.MaxRetryAttempts is < 0 or > 20)
             failures.Add("Platform:Database:MaxRetryAttempts must be between 0 and 20.");

@@ -21,8 +21,9 @@ internal sealed class InvocationGrpcService(InvocationRouter router) : V1.Invoca
         var started = Stopwatch.GetTimestamp();
         var caller = context.GetHttpContext().TenantCaller();
         var target = InvocationTarget.Parse(string.IsNullOrEmpty(request.Reference) ? request.Function : $"{request.Function}@{request.Reference}");
-        var (function, quotas) = await router.ResolveAsync(caller, target, context.CancellationToken);
-        var reply = await router.InvokeAsync(caller, function, quotas, request.Input.Memory, context.CancellationToken, started);
+        var tenant = InvocationTenant.Of(caller);
+        var (function, quotas) = await router.ResolveAsync(tenant, target, context.CancellationToken);
+        var reply = await router.InvokeAsync(tenant, function, quotas, new InvocationInput(request.Input.Memory), context.CancellationToken, started);
         if (!reply.IsOk) throw ToRpcException(reply);
         return new V1.InvokeResponse
         {

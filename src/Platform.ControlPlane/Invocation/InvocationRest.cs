@@ -32,42 +32,23 @@ internal static class InvocationRest
     private static async Task InvokeAsync(string target, HttpContext http, InvocationRouter router, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var caller = http.TenantCaller();
+        var caller = InvocationTenant.Of(http.TenantCaller());
         var parsed = InvocationTarget.Parse(target);
         var (function, quotas) = await router.ResolveAsync(caller, parsed, cancellationToken);
         ReadOnlyMemory<byte> input;
         try
         {
-            input = await ReadInputAsync(http, quotas.MaxInputBytes, cancellationToken);
+            input = await RequestBody.ReadAsync(http, quotas.MaxInputBytes, cancellationToken);
         }
         catch (PlatformException ex)
         {
-            router.Refused(caller, function, ex.Code, started);
+            router.Refused(caller, function, InvocationTrigger.Invoke, ex.Code, started);
             throw;
         }
 
-        var reply = await router.InvokeAsync(caller, function, quotas, input, cancellationToken, started);
+        var reply = await router.InvokeAsync(caller, function, quotas, new InvocationInput(input), cancellationToken, started);
         await WriteAsync(http, reply, cancellationToken);
     }
-
-    private static async Task<ReadOnlyMemory<byte>> ReadInputAsync(HttpContext http, long limit, CancellationToken cancellationToken)
-    {
-        if (http.Request.ContentLength > limit) throw TooLarge(limit);
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await http.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit) throw TooLarge(limit);
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-    }
-
-    private static PlatformException TooLarge(long limit) =>
-        new(ErrorCode.PayloadTooLarge, $"the input is larger than the tenant's limit of {limit} bytes");
 
     private static async Task WriteAsync(HttpContext http, InvocationReply reply, CancellationToken cancellationToken)
     {

@@ -5,7 +5,6 @@ using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
@@ -43,11 +42,11 @@ internal sealed partial class InvocationRouter(
     public const int MaxLogBytes = 64 * 1024;
 
     /// <summary>Resolves the function and the tenant's quotas; NOT_FOUND for anything the tenant does not own.</summary>
-    public async Task<(ResolvedFunction Function, EffectiveQuotas Quotas)> ResolveAsync(Caller.Tenant caller, InvocationTarget target, CancellationToken cancellationToken)
+    public async Task<(ResolvedFunction Function, EffectiveQuotas Quotas)> ResolveAsync(InvocationTenant tenant, InvocationTarget target, CancellationToken cancellationToken)
     {
-        var quotas = await tenants.GetQuotasAsync(caller.TenantId, cancellationToken)
+        var quotas = await tenants.GetQuotasAsync(tenant.Id, cancellationToken)
             ?? throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
-        var function = await catalog.ResolveAsync(caller.TenantId, target.Name, target.Reference, cancellationToken)
+        var function = await catalog.ResolveAsync(tenant.Id, target.Name, target.Reference, cancellationToken)
             ?? throw PlatformException.NotFound(target.Reference is null
                 ? $"function '{target.Name}' does not exist"
                 : $"function '{target.Name}' does not exist or has no version or alias '{target.Reference}'");
@@ -59,12 +58,13 @@ internal sealed partial class InvocationRouter(
     /// logging scope with its id) once it reaches a decision; <paramref name="startedAt"/>
     /// (a <see cref="Stopwatch"/> timestamp) is when the edge received the request.
     /// </summary>
-    public async Task<InvocationReply> InvokeAsync(Caller.Tenant caller, ResolvedFunction function, EffectiveQuotas quotas, ReadOnlyMemory<byte> input, CancellationToken cancellationToken, long? startedAt = null)
+    public async Task<InvocationReply> InvokeAsync(InvocationTenant caller, ResolvedFunction function, EffectiveQuotas quotas, InvocationInput input, CancellationToken cancellationToken, long? startedAt = null)
     {
         var started = startedAt ?? Stopwatch.GetTimestamp();
-        var invocationId = Guid.NewGuid().ToString("N");
+        var invocationId = input.InvocationId;
         using var activity = ControlPlaneTelemetry.Source.StartActivity(ControlPlaneTelemetry.InvokeActivityName);
-        activity?.SetTag(RuntimeTelemetry.Attributes.Tenant, caller.TenantName);
+        activity?.SetTag(RuntimeTelemetry.Attributes.Tenant, caller.Name);
+        activity?.SetTag(ControlPlaneTelemetry.TriggerAttribute, ControlPlaneMetrics.TriggerLabel(input.Trigger));
         activity?.SetTag(RuntimeTelemetry.Attributes.Function, function.Name);
         activity?.SetTag(RuntimeTelemetry.Attributes.Version, function.Version);
         activity?.SetTag(RuntimeTelemetry.Attributes.InvocationId, invocationId);
@@ -72,52 +72,58 @@ internal sealed partial class InvocationRouter(
         try
         {
             // Rate and concurrency limits: refused at once; the slot is held until the call ends, whatever its end.
-            using var admitted = tenantLimits.Acquire(caller.TenantId, quotas);
+            using var admitted = tenantLimits.Acquire(caller.Id, quotas);
             var reply = await RouteAsync(caller, function, quotas, input, invocationId, cancellationToken);
-            metrics.Ran(caller.TenantName, function.Name, reply, Stopwatch.GetElapsedTime(started));
-            usage.Record(caller.TenantId, function.Name, reply.Outcome, reply.FuelConsumed, reply.DurationUs);
+            metrics.Ran(caller.Name, function.Name, input.Trigger, reply, Stopwatch.GetElapsedTime(started));
+            usage.Record(caller.Id, function.Name, reply.Outcome, reply.FuelConsumed, reply.DurationUs);
             activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, reply.Outcome);
             activity?.SetTag(RuntimeTelemetry.Attributes.WorkerId, reply.Worker);
             activity?.SetTag(RuntimeTelemetry.Attributes.FuelConsumed, reply.FuelConsumed);
             if (!reply.IsOk) activity?.SetStatus(ActivityStatusCode.Error, reply.Outcome);
-            LogInvoked(logger, invocationId, caller.TenantName, function.Name, function.Version, reply.Outcome, reply.Worker, reply.FuelConsumed);
+            LogInvoked(logger, invocationId, caller.Name, function.Name, function.Version, reply.Outcome, reply.Worker, reply.FuelConsumed);
             return reply;
         }
         catch (PlatformException ex)
         {
-            Refused(caller, function, ex.Code, started);
+            Refused(caller, function, input.Trigger, ex.Code, started);
             activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, ex.Code.WireName());
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            LogRefused(logger, invocationId, caller.TenantName, function.Name, function.Version, ex.Code.WireName(), ex.Message);
+            LogRefused(logger, invocationId, caller.Name, function.Name, function.Version, ex.Code.WireName(), ex.Message);
             throw;
         }
     }
 
     /// <summary>Records a refusal the edge decided itself (an input over the tenant's limit); errors that are not an invocation's decision are ignored.</summary>
-    public void Refused(Caller.Tenant caller, ResolvedFunction function, ErrorCode code, long startedAt)
+    public void Refused(InvocationTenant caller, ResolvedFunction function, InvocationTrigger trigger, ErrorCode code, long startedAt)
     {
         if (ControlPlaneMetrics.Refusal(code) is { } outcome)
-            metrics.Refused(caller.TenantName, function.Name, outcome, Stopwatch.GetElapsedTime(startedAt));
+            metrics.Refused(caller.Name, function.Name, trigger, outcome, Stopwatch.GetElapsedTime(startedAt));
     }
 
-    private async Task<InvocationReply> RouteAsync(Caller.Tenant caller, ResolvedFunction function, EffectiveQuotas quotas, ReadOnlyMemory<byte> input, string invocationId, CancellationToken cancellationToken)
+    private async Task<InvocationReply> RouteAsync(InvocationTenant caller, ResolvedFunction function, EffectiveQuotas quotas, InvocationInput input, string invocationId, CancellationToken cancellationToken)
     {
-        if (input.Length > quotas.MaxInputBytes)
+        if (input.Stdin.Length > quotas.MaxInputBytes)
             throw new PlatformException(ErrorCode.PayloadTooLarge, $"the input is larger than the tenant's limit of {quotas.MaxInputBytes} bytes");
 
         var limits = Limits(function.Config, quotas);
         var request = new V1.WorkerInvokeRequest
         {
             InvocationId = invocationId,
-            Tenant = caller.TenantName,
+            Tenant = caller.Name,
             Function = function.Name,
             Version = function.Version,
             ModuleSha256 = function.ModuleSha256,
-            Input = ByteString.CopyFrom(input.Span),
+            Input = ByteString.CopyFrom(input.Stdin.Span),
             Args = { function.Config.Args },
             Env = { function.Config.Env.ToDictionary() },
             Limits = limits,
         };
+        if (input.Environment is { } environment)
+        {
+            foreach (var (name, value) in environment)
+                request.Env[name] = value;
+        }
+
 
         var workers = registry.Live;
         if (workers.Count == 0)

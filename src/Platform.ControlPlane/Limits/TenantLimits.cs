@@ -29,7 +29,11 @@ internal sealed class TenantLimits(TimeProvider time) : IDisposable
         if (!concurrency.IsAcquired)
         {
             concurrency.Dispose();
-            throw new PlatformException(ErrorCode.ConcurrencyLimited, $"the tenant already runs {limiters.Key.MaxConcurrency} invocations at once (its maxConcurrency quota)");
+            // No queue, so no known time; one second is a hint a client can back off from.
+            throw new PlatformException(ErrorCode.ConcurrencyLimited, $"the tenant already runs {limiters.Key.MaxConcurrency} invocations at once (its maxConcurrency quota)")
+            {
+                RetryAfter = TimeSpan.FromSeconds(1),
+            };
         }
 
         using (var token = limiters.Bucket.AttemptAcquire())

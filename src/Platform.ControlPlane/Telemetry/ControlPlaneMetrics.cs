@@ -14,8 +14,8 @@ namespace Platform.ControlPlane.Telemetry;
 /// resolving it (OVERLOADED, UNAVAILABLE, PAYLOAD_TOO_LARGE, RATE_LIMITED, CONCURRENCY_LIMITED).
 /// Unknown functions and failed authentication are not invocations.
 /// <list type="table">
-/// <item><term><c>platform.invocations</c></term><description>counter {tenant, function, outcome}</description></item>
-/// <item><term><c>platform.invocation.duration</c></term><description>histogram, s {tenant, function, outcome}: end to end in the control plane</description></item>
+/// <item><term><c>platform.invocations</c></term><description>counter {tenant, function, trigger, outcome}</description></item>
+/// <item><term><c>platform.invocation.duration</c></term><description>histogram, s {tenant, function, trigger, outcome}: end to end in the control plane</description></item>
 /// <item><term><c>platform.invocation.fuel</c></term><description>histogram, {fuel} {tenant, function}: fuel consumed by invocations that ran</description></item>
 /// <item><term><c>platform.rejections</c></term><description>counter {tenant, reason}: limit hits and platform refusals</description></item>
 /// <item><term><c>platform.workers.live</c></term><description>gauge: workers in the live set</description></item>
@@ -77,26 +77,30 @@ internal sealed class ControlPlaneMetrics
         _ => null,
     };
 
+    /// <summary>The <c>trigger</c> label: <c>invoke</c> or <c>http</c>.</summary>
+    public static string TriggerLabel(InvocationTrigger trigger) => trigger == InvocationTrigger.Http ? "http" : "invoke";
+
     /// <summary>An invocation the function ran (any outcome).</summary>
-    public void Ran(string tenant, string function, InvocationReply reply, TimeSpan elapsed)
+    public void Ran(string tenant, string function, InvocationTrigger trigger, InvocationReply reply, TimeSpan elapsed)
     {
         var outcome = reply.Outcome.ToLowerInvariant();
-        Record(tenant, function, outcome, elapsed);
+        Record(tenant, function, trigger, outcome, elapsed);
         _fuel.Record(reply.FuelConsumed, new("tenant", tenant), new("function", FunctionLabel(function)));
     }
 
     /// <summary>An invocation the platform refused (<paramref name="outcome"/> from <see cref="Refusal"/>).</summary>
-    public void Refused(string tenant, string function, string outcome, TimeSpan elapsed) => Record(tenant, function, outcome, elapsed);
+    public void Refused(string tenant, string function, InvocationTrigger trigger, string outcome, TimeSpan elapsed) => Record(tenant, function, trigger, outcome, elapsed);
 
     public void Pushed(bool ok) => _pushes.Add(1, new KeyValuePair<string, object?>("result", ok ? "ok" : "failed"));
 
-    private void Record(string tenant, string function, string outcome, TimeSpan elapsed)
+    private void Record(string tenant, string function, InvocationTrigger trigger, string outcome, TimeSpan elapsed)
     {
         var tenantTag = new KeyValuePair<string, object?>("tenant", tenant);
         var functionTag = new KeyValuePair<string, object?>("function", FunctionLabel(function));
+        var triggerTag = new KeyValuePair<string, object?>("trigger", TriggerLabel(trigger));
         var outcomeTag = new KeyValuePair<string, object?>("outcome", outcome);
-        _invocations.Add(1, tenantTag, functionTag, outcomeTag);
-        _duration.Record(elapsed.TotalSeconds, tenantTag, functionTag, outcomeTag);
+        _invocations.Add(1, tenantTag, functionTag, triggerTag, outcomeTag);
+        _duration.Record(elapsed.TotalSeconds, tenantTag, functionTag, triggerTag, outcomeTag);
         if (IsRejection(outcome))
             _rejections.Add(1, tenantTag, new KeyValuePair<string, object?>("reason", outcome));
     }

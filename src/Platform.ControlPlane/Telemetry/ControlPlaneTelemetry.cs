@@ -14,5 +14,8 @@ public static class ControlPlaneTelemetry
     /// <summary>The span around one invocation, between the REST/gRPC server span and the gRPC call to a worker.</summary>
     public const string InvokeActivityName = "invoke";
 
+    /// <summary>The <c>invoke</c> span's attribute naming how the invocation arrived: <c>invoke</c> or <c>http</c>.</summary>
+    public const string TriggerAttribute = "platform.trigger";
+
     internal static ActivitySource Source { get; } = new(ActivitySourceName, typeof(ControlPlaneTelemetry).Assembly.GetName().Version?.ToString());
 }

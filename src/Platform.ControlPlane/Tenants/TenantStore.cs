@@ -65,6 +65,9 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
             return row is null ? throw ApiKeyStore.TenantNotFound(name) : ToTenant(row);
         }, cancellationToken);
 
+    public async Task<Guid?> FindIdAsync(string name, CancellationToken cancellationToken) =>
+        await db.RunAsync((connection, token) => connection.QuerySingleOrDefaultAsync<Guid?>(Db.Command("SELECT id FROM tenants WHERE name = @name", new { name }, token)), cancellationToken);
+
     public async Task<EffectiveQuotas?> GetQuotasAsync(Guid tenantId, CancellationToken cancellationToken) =>
         await db.RunAsync(async (connection, token) =>
         {

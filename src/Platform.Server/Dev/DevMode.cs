@@ -76,7 +76,7 @@ internal static class DevMode
             var controlPlane = PlatformServer.Build(
                 [
                     "--Platform:GrpcReflection=true",
-                    .. HostArguments(settings, "control-plane"),
+                    .. HostArguments(settings, "control-plane", $"--Platform:Http:BaseDomain={DevBaseDomain}"),
                     $"--ConnectionStrings:Platform={connectionString}",
                     $"--Platform:AdminKey={secrets.AdminKey}",
                     $"--Platform:ClusterToken={secrets.ClusterToken}",
@@ -167,8 +167,9 @@ internal static class DevMode
         }
     }
 
-    private static IEnumerable<string> HostArguments(DevSettings settings, string role) =>
-        [$"--role={role}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning", .. settings.HostArguments];
+    // The user's own arguments come last, so a --Platform:Http:BaseDomain of theirs wins.
+    private static IEnumerable<string> HostArguments(DevSettings settings, string role, params string[] defaults) =>
+        [$"--role={role}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning", .. defaults, .. settings.HostArguments];
 
     private static async Task WaitForWorkersAsync(WebApplication controlPlane, int count, CancellationToken cancellationToken)
     {
@@ -182,7 +183,12 @@ internal static class DevMode
         }
     }
 
-    private sealed record Demo(string ApiKey, int Version, string Output, string Worker);
+    private const string DevBaseDomain = "localhost";
+
+    /// <summary>Where examples/build.sh puts the HTTP API example, relative to the repository root.</summary>
+    private const string ApiModule = "build/guests/api.wasm";
+
+    private sealed record Demo(string ApiKey, int Version, string Output, string Worker, int? ApiVersion);
 
     /// <summary>Creates the demo tenant (or a new key for it), deploys hello, invokes it.</summary>
     private static async Task<Demo> DemoAsync(Uri rest, string adminKey, CancellationToken cancellationToken)
@@ -214,7 +220,39 @@ internal static class DevMode
         using var invoked = await http.PostAsync("/v1/functions/hello/invoke", new StringContent("Platform", Encoding.UTF8), cancellationToken);
         await EnsureSuccessAsync(invoked, "invoke hello", cancellationToken);
         var output = await invoked.Content.ReadAsStringAsync(cancellationToken);
-        return new Demo(apiKey, version, output.TrimEnd('\n'), invoked.Headers.GetValues("Platform-Worker").First());
+        var apiVersion = await DeployApiAsync(http, cancellationToken);
+        return new Demo(apiKey, version, output.TrimEnd('\n'), invoked.Headers.GetValues("Platform-Worker").First(), apiVersion);
+    }
+
+    /// <summary>Deploys the C HTTP API example as the public function <c>api</c> when it was built; null when it was not.</summary>
+    private static async Task<int?> DeployApiAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        if (FindUp(ApiModule) is not { } path) return null;
+        using var form = new MultipartFormDataContent();
+        var module = new ByteArrayContent(await File.ReadAllBytesAsync(path, cancellationToken));
+        module.Headers.ContentType = new MediaTypeHeaderValue("application/wasm");
+        form.Add(module, "module", "api.wasm");
+        var config = new StringContent("""{"http": {"public": true}}""", Encoding.UTF8);
+        config.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        form.Add(config, "config");
+        using var deployed = await http.PutAsync("/v1/functions/api", form, cancellationToken);
+        await EnsureSuccessAsync(deployed, "deploy api", cancellationToken);
+        return (await deployed.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["version"]!.GetValue<int>();
+    }
+
+    /// <summary>Looks in the working directory and the executable's, and their parents: dev runs from a checkout.</summary>
+    private static string? FindUp(string relative)
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                var candidate = Path.Combine(directory.FullName, relative);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+
+        return null;
     }
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
@@ -240,11 +278,28 @@ internal static class DevMode
 
             Deployed hello (version {demo.Version}) to tenant demo and invoked it on {demo.Worker}: {demo.Output}
 
+            {ApiLine(demo)}
+
             Try it:
               curl -s -X POST -H 'Authorization: Bearer {facts.DemoApiKey}' --data 'Ada' {facts.RestUrl}/v1/functions/hello/invoke
+            {ApiCurl(facts, demo)}
 
             These facts are in {Relative(factsPath)}. Press Ctrl-C to stop.
             """);
+    }
+
+    private static string ApiLine(Demo demo) => demo.ApiVersion is { } version
+        ? $"Deployed api (version {version}), the C HTTP API example, as a public HTTP function of tenant demo."
+        : $"The HTTP API example (function api) was not deployed: {ApiModule} is missing; build it with examples/build.sh.";
+
+    private static string ApiCurl(DevFacts facts, Demo demo)
+    {
+        if (demo.ApiVersion is null) return string.Empty;
+        var rest = new Uri(facts.RestUrl);
+        return $$"""
+              curl -s {{facts.RestUrl}}/fn/demo/api/api/health
+              curl -s -X POST --data '{"n": 50}' http://api.demo.{{DevBaseDomain}}:{{rest.Port}}/api/compute
+            """;
     }
 
     private static string Relative(string path) => Path.GetRelativePath(Environment.CurrentDirectory, path);

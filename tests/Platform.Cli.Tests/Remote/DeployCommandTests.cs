@@ -90,6 +90,34 @@ public sealed class DeployCommandTests
         Assert.Equal("""{"timeoutMs":250}""", Encoding.UTF8.GetString(parts[1].Body));
     }
 
+    [Theory]
+    [InlineData("--http-public", """{"http":{"public":true}}""")]
+    [InlineData("--http", """{"http":{"public":false}}""")]
+    public async Task Deploy_HttpOption_ConfigHasHttpMember(string option, string config)
+    {
+        await using var platform = await FakePlatform.StartAsync();
+        using var file = Ctl.File("tiny.wat", "(module)"u8.ToArray());
+
+        var result = await Ctl.TenantAsync(platform, "deploy", "tiny", file.Path, option);
+
+        Assert.Equal(0, result.ExitCode);
+        var parts = await ReadMultipartAsync(Assert.Single(platform.Requests));
+        Assert.Equal(config, Encoding.UTF8.GetString(parts[1].Body));
+    }
+
+    [Fact]
+    public async Task Deploy_HttpAndHttpPublic_Exit2WithoutARequest()
+    {
+        await using var platform = await FakePlatform.StartAsync();
+        using var file = Ctl.File("tiny.wat", "(module)"u8.ToArray());
+
+        var result = await Ctl.TenantAsync(platform, "deploy", "tiny", file.Path, "--http", "--http-public");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Empty(platform.Requests);
+        Assert.Contains("--http and --http-public", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Deploy_Json_PrintsTheServersDocument()
     {

@@ -196,6 +196,26 @@ internal sealed class FakePlatform : IAsyncDisposable
             }, Json));
         app.MapGet("/v1/functions/{name}", (string name, HttpContext http) =>
         {
+            if (name == "web")
+            {
+                return http.Response.WriteAsJsonAsync(new
+                {
+                    name,
+                    latestVersion = 1,
+                    createdAt = Created,
+                    updatedAt = Created,
+                    versions = new[] { Version(name, 1, "one"u8.ToArray(), new { http = new { @public = true } }) },
+                    aliases = new Dictionary<string, int> { ["latest"] = 1 },
+                    http = new
+                    {
+                        @public = true,
+                        pathUrl = "http://127.0.0.1:8080/fn/acme/web/",
+                        hostUrl = "http://web.acme.localhost:8080/",
+                        versionUrls = new[] { "http://127.0.0.1:8080/fn/acme/web@{ref}/", "http://web--{ref}.acme.localhost:8080/" },
+                    },
+                }, Json);
+            }
+
             if (name != "hello") return ProblemAsync(http, 404, "NOT_FOUND", $"function '{name}' not found");
             return http.Response.WriteAsJsonAsync(new
             {

@@ -61,6 +61,23 @@ public sealed class FunctionCommandsTests
     }
 
     [Fact]
+    public async Task FunctionsGet_HttpFunction_ShowsItsUrls()
+    {
+        await using var platform = await FakePlatform.StartAsync();
+
+        var result = await Ctl.TenantAsync(platform, "functions", "get", "web");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Stdout.Split('\n');
+        Assert.Contains("http         public (no key needed)", lines);
+        Assert.Contains("url          http://127.0.0.1:8080/fn/acme/web/", lines);
+        Assert.Contains("host url     http://web.acme.localhost:8080/", lines);
+        Assert.Contains("version url  http://127.0.0.1:8080/fn/acme/web@{ref}/", lines);
+        Assert.Contains("version url  http://web--{ref}.acme.localhost:8080/", lines);
+        Assert.EndsWith("http=public", lines[Array.FindIndex(lines, l => l.StartsWith("VERSION", StringComparison.Ordinal)) + 1]);
+    }
+
+    [Fact]
     public async Task FunctionsDeleteVersion_SendsDeleteOfTheVersion()
     {
         await using var platform = await FakePlatform.StartAsync();
