@@ -24,7 +24,8 @@ public sealed class PlatformApi : IDisposable
 {
     private readonly HttpClient _http;
 
-    public PlatformApi(Uri rest, Uri grpc, string adminKey, string tenantKey)
+    /// <param name="requestTimeout">Each HTTP request's bound; 30 s by default.</param>
+    public PlatformApi(Uri rest, Uri grpc, string adminKey, string tenantKey, TimeSpan? requestTimeout = null)
     {
         Rest = rest;
         Grpc = grpc;
@@ -33,7 +34,7 @@ public sealed class PlatformApi : IDisposable
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = 256 })
         {
             BaseAddress = rest,
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = requestTimeout ?? TimeSpan.FromSeconds(30),
         };
         Channel = GrpcChannel.ForAddress(grpc, new GrpcChannelOptions
         {
