@@ -36,8 +36,8 @@ public sealed class EndpointTests(TelemetryEnvironment environment)
         Assert.StartsWith("text/plain", scrape.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
 
         Assert.Contains("# TYPE platform_invocations_total counter", text, StringComparison.Ordinal);
-        Assert.Matches($$"""(?m)^platform_invocations_total\{[^}]*function="hello",outcome="ok",tenant="{{tenant}}"\} 1$""", text);
-        Assert.Matches($$"""(?m)^platform_invocation_duration_seconds_bucket\{[^}]*tenant="{{tenant}}",le="\+Inf"\} 1$""", text);
+        Assert.Matches($$"""(?m)^platform_invocations_total\{[^}]*function="hello",outcome="ok",tenant="{{tenant}}",trigger="invoke"\} 1$""", text);
+        Assert.Matches($$"""(?m)^platform_invocation_duration_seconds_bucket\{[^}]*tenant="{{tenant}}"[^}]*,le="\+Inf"\} 1$""", text);
         Assert.Matches($$"""(?m)^platform_invocation_fuel_count\{[^}]*tenant="{{tenant}}"\} 1$""", text);
         Assert.Matches($$"""(?m)^platform_rejections_total\{[^}]*reason="out_of_fuel",tenant="{{tenant}}"\} 1$""", text);
         Assert.Matches("""(?m)^platform_workers_live\{[^}]*\} 2$""", text);
