@@ -17,7 +17,8 @@ public static class PlatformServer
     /// <exception cref="ServerConfigurationException">The role is unknown or not available.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json ships beside the executable; the working directory is the caller's (dev keeps its data there).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var role = ServerRoles.Parse(builder.Configuration[ServerRoles.ConfigurationKey]);
         ServerRoles.EnsureAvailable(role);

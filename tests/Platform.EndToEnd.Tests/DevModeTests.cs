@@ -43,6 +43,8 @@ public sealed class DevModeTests : IDisposable
             first = await dev.WaitForFactsAsync(TimeSpan.FromSeconds(120));
             AssertBoundUrls(first, dev.Output);
             Assert.Contains("(new)", dev.Output, StringComparison.Ordinal);
+            Assert.Contains($"data       {_dataDir}\n", dev.Output, StringComparison.Ordinal);
+            Assert.Contains($"These facts are in {Path.Combine(_dataDir, "dev.json")}.", dev.Output, StringComparison.Ordinal);
             Assert.True(File.Exists(dev.PostmasterPid), "the private PostgreSQL runs while dev does");
 
             Assert.Equal("Hello, Ada!\n", await InvokeRestAsync(first.RestUrl, first.DemoApiKey, "Ada"));

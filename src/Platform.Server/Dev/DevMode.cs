@@ -17,7 +17,8 @@ namespace Platform.Server.Dev;
 /// <c>Platform.Server dev</c>: the whole platform in one process on loopback. A private
 /// PostgreSQL (unless <c>ConnectionStrings:Platform</c> is configured), the control plane, N
 /// workers talking gRPC, a <c>demo</c> tenant with the example hello function deployed and
-/// invoked; the facts are printed and written to <c>.platform/dev.json</c>. Ctrl-C stops
+/// invoked; the facts are printed and written to <c>dev.json</c> in the data directory
+/// (<c>.platform</c> under the working directory, or <c>--data-dir</c>). Ctrl-C stops
 /// everything, PostgreSQL included; the next run reuses the data.
 /// </summary>
 internal static class DevMode
@@ -54,7 +55,7 @@ internal static class DevMode
         {
             if (connectionString is null)
             {
-                Console.WriteLine($"Starting PostgreSQL in {Relative(Path.Combine(settings.DataDirectory, "postgres"))} ...");
+                Console.WriteLine($"Starting PostgreSQL in {Path.Combine(settings.DataDirectory, "postgres")} ...");
                 postgres = await EmbeddedPostgres.StartAsync(Path.Combine(settings.DataDirectory, "postgres"), stop.Token);
                 await postgres.EnsureDatabaseAsync(Database, stop.Token);
                 connectionString = postgres.ConnectionString(Database);
@@ -272,7 +273,8 @@ internal static class DevMode
               cluster    {facts.ClusterUrl}   (internal: workers register here)
               metrics    {(facts.MetricsUrl.Length == 0 ? "off (Platform:MetricsUrl=none)" : facts.MetricsUrl)}   (Prometheus; control plane and workers)
               workers    {string.Join(", ", workers.Select(w => $"{w.Id} {w.AdvertiseUrl}"))}
-              database   {(postgres is null ? "ConnectionStrings:Platform" : $"private PostgreSQL on 127.0.0.1:{postgres.Port}, data in {Relative(Path.Combine(settings.DataDirectory, "postgres"))}{(postgres.Created ? " (new)" : " (reused)")}")}
+              data       {settings.DataDirectory}
+              database   {(postgres is null ? "ConnectionStrings:Platform" : $"private PostgreSQL on 127.0.0.1:{postgres.Port}, data in {Path.Combine(settings.DataDirectory, "postgres")}{(postgres.Created ? " (new)" : " (reused)")}")}
               admin key  {facts.AdminKey}
               demo key   {facts.DemoApiKey}
 
@@ -284,7 +286,7 @@ internal static class DevMode
               curl -s -X POST -H 'Authorization: Bearer {facts.DemoApiKey}' --data 'Ada' {facts.RestUrl}/v1/functions/hello/invoke
             {ApiCurl(facts, demo)}
 
-            These facts are in {Relative(factsPath)}. Press Ctrl-C to stop.
+            These facts are in {factsPath}. Press Ctrl-C to stop.
             """);
     }
 
@@ -301,6 +303,4 @@ internal static class DevMode
               curl -s -X POST --data '{"n": 50}' http://api.demo.{{DevBaseDomain}}:{{rest.Port}}/api/compute
             """;
     }
-
-    private static string Relative(string path) => Path.GetRelativePath(Environment.CurrentDirectory, path);
 }
