@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build, test and run Platform:
 # the WASI C toolchain for the guest functions, PostgreSQL for the tests and the dev mode, and
-# Prometheus and docker-compose for the operations tests.
+# Prometheus and docker-compose for the operations tests, curl for the README's quick start.
 # Idempotent; needs root (or sudo). The benchmarks also use Node.js (node:wasi), not installed here.
 set -euo pipefail
 
@@ -11,6 +11,7 @@ packages=(
     postgresql                                             # real PostgreSQL for tests and `dev`
     prometheus                                             # prometheus + promtool for the operations tests (no daemon is started)
     docker-compose                                         # `docker-compose config` validates docker-compose.yml offline
+    curl                                                   # the README's quick start, run as written by its test
 )
 
 missing=()
