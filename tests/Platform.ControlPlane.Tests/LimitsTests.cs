@@ -125,7 +125,7 @@ public sealed class LimitsTests(PostgresFixture postgres)
         Assert.Equal("OK", (await cluster.InvokeAsync(key, "hello")).Code); // module compiled and cached on the worker
 
         var slow = new[] { cluster.InvokeAsync(key, "spin"), cluster.InvokeAsync(key, "spin") };
-        await Task.Delay(500);
+        await cluster.WaitUntilRunningAsync(2);
         var refused = await cluster.InvokeAsync(key, "hello");
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.Status);
         Assert.Equal("CONCURRENCY_LIMITED", refused.Code);
@@ -144,7 +144,7 @@ public sealed class LimitsTests(PostgresFixture postgres)
         // Lowering maxConcurrency to 1 at run time: one slow call holds the only slot.
         await cluster.SetQuotasAsync(name, new { maxFuel = 1_000_000_000_000L, maxConcurrency = 1 });
         var one = cluster.InvokeAsync(key, "spin");
-        await Task.Delay(500);
+        await cluster.WaitUntilRunningAsync(1);
         Assert.Equal("CONCURRENCY_LIMITED", (await cluster.InvokeAsync(key, "hello")).Code);
         Assert.Equal("TIMEOUT", (await one.Within()).Code);
         Assert.Equal("OK", (await cluster.InvokeAsync(key, "hello")).Code);
