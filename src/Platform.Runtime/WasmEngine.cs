@@ -28,8 +28,12 @@ public sealed class WasmEngine : IDisposable
         WasiPreview1.Define(Linker);
 
         Fingerprint = ComputeFingerprint(options);
-        _epochTicker = new EpochTicker(Engine, options.EpochTick, timeProvider ?? TimeProvider.System);
+        Time = timeProvider ?? TimeProvider.System;
+        _epochTicker = new EpochTicker(Engine, options.EpochTick, Time);
     }
+
+    /// <summary>The clock behind the epoch ticker and the guests' realtime clock.</summary>
+    internal TimeProvider Time { get; }
 
     public RuntimeOptions Options { get; }
 

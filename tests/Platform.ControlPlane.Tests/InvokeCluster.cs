@@ -23,6 +23,13 @@ internal sealed class InvokeCluster : IAsyncDisposable
 
     public ILiveWorkers Registry => _hosts.Registry;
 
+    /// <summary>
+    /// Waits until the worker runs <paramref name="count"/> invocations: each of them passed the
+    /// control plane's admission and holds its tenant's concurrency slot until it ends.
+    /// </summary>
+    public Task WaitUntilRunningAsync(int count) =>
+        Eventually.WaitForAsync(async () => (await _hosts.Workers.Single().StatusAsync()).InFlight == count, TestTimeouts.Default, $"{count} invocations running on the worker");
+
     public static async Task<InvokeCluster> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, bool worker = true)
     {
         var defaults = new Dictionary<string, string?>

@@ -125,7 +125,7 @@ public sealed class LimitsTests(PostgresFixture postgres)
         Assert.Equal("OK", (await cluster.InvokeAsync(key, "hello")).Code); // module compiled and cached on the worker
 
         var slow = new[] { cluster.InvokeAsync(key, "spin"), cluster.InvokeAsync(key, "spin") };
-        await Task.Delay(500);
+        await cluster.WaitUntilRunningAsync(2);
         var refused = await cluster.InvokeAsync(key, "hello");
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.Status);
         Assert.Equal("CONCURRENCY_LIMITED", refused.Code);
@@ -144,10 +144,41 @@ public sealed class LimitsTests(PostgresFixture postgres)
         // Lowering maxConcurrency to 1 at run time: one slow call holds the only slot.
         await cluster.SetQuotasAsync(name, new { maxFuel = 1_000_000_000_000L, maxConcurrency = 1 });
         var one = cluster.InvokeAsync(key, "spin");
-        await Task.Delay(500);
+        await cluster.WaitUntilRunningAsync(1);
         Assert.Equal("CONCURRENCY_LIMITED", (await cluster.InvokeAsync(key, "hello")).Code);
         Assert.Equal("TIMEOUT", (await one.Within()).Code);
         Assert.Equal("OK", (await cluster.InvokeAsync(key, "hello")).Code);
+    }
+
+    [Fact]
+    public async Task DeleteTenant_FreesItsInvocationAndManagementBuckets_KeepsOthers()
+    {
+        await using var database = await postgres.CreateDatabaseAsync().Within();
+        await using var cluster = await InvokeCluster.StartAsync(database.ConnectionString);
+        var (name, key) = await cluster.CreateTenantAsync();
+        var (neighbourName, neighbour) = await cluster.CreateTenantAsync();
+        foreach (var tenantKey in new[] { key, neighbour })
+        {
+            await cluster.DeployAsync(tenantKey, "hello", Modules.Hello); // a management call
+            Assert.Equal("OK", (await cluster.InvokeAsync(tenantKey, "hello")).Code);
+        }
+
+        var services = cluster.ControlPlane.Services;
+        var directory = services.GetRequiredService<Tenants.ITenantDirectory>();
+        var id = await directory.FindIdAsync(name, CancellationToken.None).Within() ?? throw new InvalidOperationException("the tenant was just created");
+        var neighbourId = await directory.FindIdAsync(neighbourName, CancellationToken.None).Within() ?? throw new InvalidOperationException("the tenant was just created");
+        var invocations = services.GetRequiredService<TenantLimits>();
+        var management = services.GetRequiredService<ManagementLimits>();
+        Assert.True(invocations.Holds(id));
+        Assert.True(management.Holds(id));
+
+        using (var deleted = await cluster.Admin.DeleteAsync($"/v1/tenants/{name}").Within())
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+
+        Assert.False(invocations.Holds(id));
+        Assert.False(management.Holds(id));
+        Assert.True(invocations.Holds(neighbourId));
+        Assert.True(management.Holds(neighbourId));
     }
 
     private static bool TryAcquire(TenantLimits limits, Guid tenant, EffectiveQuotas quotas)

@@ -17,6 +17,9 @@ namespace Platform.ControlPlane.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class MetadataCacheTests(PostgresFixture postgres)
 {
+    /// <summary>How long a change may take to reach the other replica (through its NOTIFY listener).</summary>
+    private static readonly TimeSpan ReplicaWait = TimeSpan.FromSeconds(20);
+
     [Fact]
     public async Task DatabaseOutage_KnownFunctionsKeepRunning_UploadsUnavailable_ChangesSeenAfter()
     {
@@ -71,16 +74,16 @@ public sealed class MetadataCacheTests(PostgresFixture postgres)
 
         proxy.Unblock();
         // The first statements after the outage may meet dead pooled connections: retried by the client here.
-        await Eventually(async () =>
+        await Eventually.WaitForAsync(async () =>
         {
             using var client = cluster.ControlPlane.CreateClient(key);
             using var upload = await client.PutAsync("/v1/functions/greet", new StringContent(Constant("v2"))).Within();
             return upload.StatusCode == HttpStatusCode.Created;
-        }, "the upload of v2 after the outage");
+        }, ReplicaWait, "the upload of v2 after the outage");
 
         // This replica invalidated at once; the other one through NOTIFY.
         Assert.Equal("v2", (await cluster.InvokeAsync(key, "greet")).Body);
-        await Eventually(async () => (await InvokeAsync(replica, key, "greet")).Body == "v2", "the other replica to see v2");
+        await Eventually.WaitForAsync(async () => (await InvokeAsync(replica, key, "greet")).Body == "v2", ReplicaWait, "the other replica to see v2");
         Assert.Equal("2", (await InvokeAsync(replica, key, "greet")).Version);
         Assert.Equal((HttpStatusCode.Unauthorized, "UNAUTHENTICATED"), ((await cluster.InvokeAsync(revokedKey, "greet")).Status, (await cluster.InvokeAsync(revokedKey, "greet")).Code));
     }
@@ -97,13 +100,13 @@ public sealed class MetadataCacheTests(PostgresFixture postgres)
 
         // maxInputBytes lowered on replica 1: replica 2 refuses a larger input soon after.
         await cluster.SetQuotasAsync(tenant, new { maxInputBytes = 4 });
-        await Eventually(async () => (await InvokeAsync(replica, key, "greet", "too large")).Code == "PAYLOAD_TOO_LARGE", "the other replica to apply the quota");
+        await Eventually.WaitForAsync(async () => (await InvokeAsync(replica, key, "greet", "too large")).Code == "PAYLOAD_TOO_LARGE", ReplicaWait, "the other replica to apply the quota");
 
         // Deleting the function on replica 1: replica 2 answers NOT_FOUND.
         using (var client = cluster.ControlPlane.CreateClient(key))
         using (var deleted = await client.DeleteAsync("/v1/functions/greet").Within())
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        await Eventually(async () => (await InvokeAsync(replica, key, "greet")).Code == "NOT_FOUND", "the other replica to forget the function");
+        await Eventually.WaitForAsync(async () => (await InvokeAsync(replica, key, "greet")).Code == "NOT_FOUND", ReplicaWait, "the other replica to forget the function");
     }
 
     /// <summary>Writes <paramref name="text"/> to stdout (a distinct module per text).</summary>
@@ -151,17 +154,6 @@ public sealed class MetadataCacheTests(PostgresFixture postgres)
             await notify.ExecuteNonQueryAsync().Within();
         }
 
-        await Eventually(() => Task.FromResult(!cache.TryGetTenantId(markerName, out _)), "the marker NOTIFY");
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (watch.Elapsed > TimeSpan.FromSeconds(20))
-                throw new TimeoutException($"waited {watch.Elapsed.TotalSeconds:0.0} s for {what}");
-            await Task.Delay(100);
-        }
+        await Eventually.WaitForAsync(() => !cache.TryGetTenantId(markerName, out _), ReplicaWait, "the marker NOTIFY");
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 
 namespace Platform.ControlPlane.Tests;
@@ -21,12 +20,10 @@ public sealed class ModuleCollectionBackgroundTests(PostgresFixture postgres) : 
         using (var deleted = await client.DeleteAsync("/v1/functions/dropped").Within())
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
 
-        var waited = Stopwatch.StartNew();
-        while (await Database.ScalarAsync<long>($"SELECT count(*) FROM modules WHERE sha256 = '{dropped}'").Within() > 0)
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "the module of the deleted function was not collected within 20 s");
-            await Task.Delay(100);
-        }
+        await Eventually.WaitForAsync(
+            async () => await Database.ScalarAsync<long>($"SELECT count(*) FROM modules WHERE sha256 = '{dropped}'").Within() == 0,
+            TimeSpan.FromSeconds(20),
+            "the module of the deleted function to be collected");
 
         Assert.Equal(1L, await Database.ScalarAsync<long>($"SELECT count(*) FROM modules WHERE sha256 = '{kept}'").Within());
     }

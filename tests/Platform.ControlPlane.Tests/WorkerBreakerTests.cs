@@ -23,7 +23,7 @@ public sealed class WorkerBreakerTests(PostgresFixture postgres)
         });
 
         // A registered, "live" worker whose port nobody listens on.
-        var port = FreePort();
+        var port = FreePort.Next();
         await using (var connection = new NpgsqlConnection(database.ConnectionString))
         {
             await connection.OpenAsync().Within();
@@ -128,12 +128,5 @@ public sealed class WorkerBreakerTests(PostgresFixture postgres)
         }
 
         Assert.False(breakers.IsOpen("w1"));
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -22,7 +22,7 @@ public sealed class ClusterTokenTests(EndToEndEnvironment environment)
     {
         var cluster = await environment.SharedClusterAsync();
         var (tenant, key) = await cluster.CreateTenantAsync();
-        var deployed = await cluster.DeployWatAsync(key, "guarded", Wat.Constant($"{tenant} guarded"));
+        var deployed = await cluster.DeployWatAsync(key, "guarded", GuestWat.Writes($"{tenant} guarded"));
         var sha256 = deployed["sha256"]!.GetValue<string>();
         var worker = cluster.Worker(cluster.Placement(sha256)[0]);
         await Eventually.WaitForAsync(async () => (await worker.StatusAsync()).Modules.Contains(sha256), TimeSpan.FromSeconds(20), "the push");
@@ -74,7 +74,7 @@ public sealed class ClusterTokenTests(EndToEndEnvironment environment)
     {
         var cluster = await environment.SharedClusterAsync();
         var (tenant, key) = await cluster.CreateTenantAsync();
-        var deployed = await cluster.DeployWatAsync(key, "fetched", Wat.Constant($"{tenant} fetched"));
+        var deployed = await cluster.DeployWatAsync(key, "fetched", GuestWat.Writes($"{tenant} fetched"));
         var sha256 = deployed["sha256"]!.GetValue<string>();
         var intruderId = "intruder-" + Guid.NewGuid().ToString("N")[..8];
         // The cluster listener: the public gRPC listener has no ClusterService at all.

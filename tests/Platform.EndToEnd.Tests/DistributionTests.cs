@@ -20,7 +20,7 @@ public sealed class DistributionTests(EndToEndEnvironment environment)
             var output = $"{tenant} function {i}";
             var before = await StatusesAsync(cluster);
 
-            var deployed = await cluster.DeployWatAsync(key, name, Wat.Constant(output));
+            var deployed = await cluster.DeployWatAsync(key, name, GuestWat.Writes(output));
             var sha256 = deployed["sha256"]!.GetValue<string>();
             Assert.Equal(1, deployed["version"]!.GetValue<int>());
             var placement = cluster.Placement(sha256);
@@ -75,7 +75,7 @@ public sealed class DistributionTests(EndToEndEnvironment environment)
     {
         await using var cluster = await TestCluster.StartAsync(environment.Postgres);
         var (tenant, key) = await cluster.CreateTenantAsync();
-        var deployed = await cluster.DeployWatAsync(key, "lazy", Wat.Constant($"{tenant} lazy"));
+        var deployed = await cluster.DeployWatAsync(key, "lazy", GuestWat.Writes($"{tenant} lazy"));
         var sha256 = deployed["sha256"]!.GetValue<string>();
         var worker = cluster.Worker(cluster.Placement(sha256)[0]);
         await Eventually.WaitForAsync(async () => (await worker.StatusAsync()).Modules.Contains(sha256), TimeSpan.FromSeconds(20), "the push");

@@ -14,7 +14,7 @@ public sealed class IsolationTests(EndToEndEnvironment environment)
         var cluster = await environment.SharedClusterAsync();
         var (owner, ownerKey) = await cluster.CreateTenantAsync();
         var (_, otherKey) = await cluster.CreateTenantAsync();
-        await cluster.DeployWatAsync(ownerKey, "secret", Wat.Constant($"{owner} secret"));
+        await cluster.DeployWatAsync(ownerKey, "secret", GuestWat.Writes($"{owner} secret"));
         await SetAliasAsync(cluster, ownerKey);
         (await cluster.InvokeAsync(ownerKey, "secret")).AssertOk($"{owner} secret", version: 1);
 

@@ -220,7 +220,7 @@ public sealed class OutcomeTests(EndToEndEnvironment environment)
         using var created = await admin.PostAsync("/v1/tenants", new StringContent("""{"name":"lonely"}""", Encoding.UTF8, "application/json")).Within();
         var key = (await ApiCalls.ReadJsonAsync(created, HttpStatusCode.Created))["apiKey"]!.GetValue<string>();
         using var client = controlPlane.CreateClient(key);
-        using (var deployed = await client.PutAsync("/v1/functions/hello", new StringContent(Wat.Constant("hi"), Encoding.UTF8, "text/plain")).Within())
+        using (var deployed = await client.PutAsync("/v1/functions/hello", new StringContent(GuestWat.Writes("hi"), Encoding.UTF8, "text/plain")).Within())
             await ApiCalls.ReadJsonAsync(deployed, HttpStatusCode.Created);
 
         var watch = Stopwatch.StartNew();

@@ -17,8 +17,8 @@ public sealed class VersionTests(EndToEndEnvironment environment)
         var one = $"{tenant} says one";
         var two = $"{tenant} says two";
 
-        var v1 = await cluster.DeployWatAsync(key, "greet", Wat.Constant(one));
-        var v2 = await cluster.DeployWatAsync(key, "greet", Wat.Constant(two));
+        var v1 = await cluster.DeployWatAsync(key, "greet", GuestWat.Writes(one));
+        var v2 = await cluster.DeployWatAsync(key, "greet", GuestWat.Writes(two));
         Assert.Equal(1, v1["version"]!.GetValue<int>());
         Assert.Equal(2, v2["version"]!.GetValue<int>());
         Assert.NotEqual(v1["sha256"]!.GetValue<string>(), v2["sha256"]!.GetValue<string>());
@@ -48,7 +48,7 @@ public sealed class VersionTests(EndToEndEnvironment environment)
 
         // A third deploy moves latest, not prod.
         var three = $"{tenant} says three";
-        await cluster.DeployWatAsync(key, "greet", Wat.Constant(three));
+        await cluster.DeployWatAsync(key, "greet", GuestWat.Writes(three));
         (await cluster.InvokeAsync(key, "greet")).AssertOk(three, version: 3);
         (await cluster.InvokeAsync(key, "greet@prod")).AssertOk(two, version: 2);
     }

@@ -17,7 +17,7 @@ public sealed class WorkerRestartTests(EndToEndEnvironment environment)
         var (tenant, key) = await cluster.CreateTenantAsync();
         var ids = cluster.Workers.Select(w => w.Id).ToList();
 
-        var first = await cluster.DeployWatAsync(key, "resident", Wat.Constant($"{tenant} resident"));
+        var first = await cluster.DeployWatAsync(key, "resident", GuestWat.Writes($"{tenant} resident"));
         var sha1 = first["sha256"]!.GetValue<string>();
         var placement = cluster.Placement(sha1);
         var id = placement[0];
@@ -65,7 +65,7 @@ public sealed class WorkerRestartTests(EndToEndEnvironment environment)
         string? led = null;
         for (var i = 0; i < 30 && led is null; i++)
         {
-            var deployed = await cluster.DeployWatAsync(key, $"late-{i}", Wat.Constant($"{tenant} late {i}"));
+            var deployed = await cluster.DeployWatAsync(key, $"late-{i}", GuestWat.Writes($"{tenant} late {i}"));
             var sha = deployed["sha256"]!.GetValue<string>();
             var ranked = RendezvousPlacement.Rank(sha, all).Select(w => w.Id).ToList();
             Assert.Equal(ranked.Where(w => w != id), cluster.Placement(sha));

@@ -96,7 +96,7 @@ public sealed class LivePlatform : IAsyncLifetime
         var metrics = Facts.Metrics;
         if (metrics.AbsolutePath != "/metrics")
             throw new InvalidOperationException($"dev serves metrics at {metrics}, the repository's jobs scrape /metrics");
-        var port = PrometheusServer.FreePort();
+        var port = FreePort.Next();
         var config = PrometheusServer.WriteConfig(Path.Combine(prometheusDir, "prometheus.yml"), new Dictionary<string, string[]>
         {
             // dev serves every metric of the process (control plane and its in-process workers) on its metrics listener.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Platform.Testing;
 
 namespace Platform.Operations.Tests;
 
@@ -214,7 +215,7 @@ public sealed class LivePlatformTests(LivePlatform live, ITestOutputHelper outpu
             ($"http://127.0.0.1:{rest.Port}/readyz", true),
             ($"http://127.0.0.1:{rest.Port}/no-such-path", false),
             ($"tcp://127.0.0.1:{grpc.Port}", true),
-            ($"tcp://127.0.0.1:{PrometheusServer.FreePort()}", false),
+            ($"tcp://127.0.0.1:{FreePort.Next()}", false),
         })
         {
             var result = await Tools.RunAsync("bash", [script, url], TimeSpan.FromSeconds(15));

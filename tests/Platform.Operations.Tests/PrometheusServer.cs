@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using YamlDotNet.RepresentationModel;
@@ -87,15 +85,6 @@ public sealed class PrometheusServer : IAsyncDisposable
         using (var writer = new StreamWriter(path))
             stream.Save(writer, assignAnchors: false);
         return path;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     /// <summary>Starts <c>prometheus</c> and waits until it is ready (at most <paramref name="timeout"/>).</summary>

@@ -5,20 +5,8 @@ namespace Platform.Runtime.Tests;
 /// <summary>Guest modules written in WAT for the tests.</summary>
 internal static class Wat
 {
-    private const string FdWrite = """(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))""";
-    private const string ProcExit = """(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))""";
-
     /// <summary>Writes "hello" to stdout.</summary>
-    public const string Hello = $$"""
-        (module
-          {{FdWrite}}
-          (memory (export "memory") 1)
-          (data (i32.const 16) "hello")
-          (func (export "_start")
-            (i32.store (i32.const 0) (i32.const 16))
-            (i32.store (i32.const 4) (i32.const 5))
-            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-        """;
+    public const string Hello = GuestWat.Hello;
 
     /// <summary>Copies stdin to stdout through a 4 KiB buffer.</summary>
     public const string Echo = GuestWat.Echo;
@@ -66,7 +54,7 @@ internal static class Wat
     /// <summary>Writes 4 KiB to stderr 100 times, then "done" to stdout.</summary>
     public const string LogFlood = $$"""
         (module
-          {{FdWrite}}
+          {{GuestWat.FdWrite}}
           (memory (export "memory") 1)
           (data (i32.const 16) "done")
           (func (export "_start") (local $i i32)
@@ -94,8 +82,8 @@ internal static class Wat
     /// <summary>Writes a pointer past the end of memory as an iovec: the host must answer EFAULT, not crash.</summary>
     public const string BadPointer = $$"""
         (module
-          {{FdWrite}}
-          {{ProcExit}}
+          {{GuestWat.FdWrite}}
+          {{GuestWat.ProcExit}}
           (memory (export "memory") 1)
           (func (export "_start")
             (i32.store (i32.const 0) (i32.const 0x7ffffff0))

@@ -5,6 +5,12 @@ public static class TestTimeouts
 {
     public static readonly TimeSpan Default = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a host may take to start.</summary>
+    public static readonly TimeSpan Start = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a host may take to stop.</summary>
+    public static readonly TimeSpan Stop = TimeSpan.FromSeconds(15);
+
     public static Task<T> Within<T>(this Task<T> task, TimeSpan? timeout = null) => task.WaitAsync(timeout ?? Default);
 
     public static Task Within(this Task task, TimeSpan? timeout = null) => task.WaitAsync(timeout ?? Default);

@@ -11,7 +11,7 @@ public sealed class ClusterTokenTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("wrong-cluster-token-0123456789")]
-    [InlineData(TestTimeouts.ClusterToken + "x")]
+    [InlineData(ClusterState.Token + "x")]
     public async Task EveryMethod_WithoutTheRightToken_IsUnauthenticated(string? token)
     {
         // The worker creates its own engine here: the path a host without one takes.

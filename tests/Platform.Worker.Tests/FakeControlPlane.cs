@@ -57,7 +57,7 @@ internal sealed class FakeControlPlane : IAsyncDisposable
 
 internal sealed class ClusterState
 {
-    public const string Token = TestTimeouts.ClusterToken;
+    public const string Token = "test-cluster-token-0123456789-0123456789";
 
     public ConcurrentQueue<RegisterWorkerRequest> Registrations { get; } = new();
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Wasmtime;
-using Platform.Testing;
 
 namespace Platform.Worker.Tests;
 
@@ -15,19 +14,8 @@ internal sealed record Guest(byte[] Bytes, string Sha256)
 /// <summary>Guest modules written in WAT for the worker tests (the hostile ones follow tests/Platform.Runtime.Tests/Wat.cs).</summary>
 internal static class Wat
 {
-    private const string FdWrite = """(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))""";
-
     /// <summary>Writes "hello" to stdout.</summary>
-    public const string Hello = $$"""
-        (module
-          {{FdWrite}}
-          (memory (export "memory") 1)
-          (data (i32.const 16) "hello")
-          (func (export "_start")
-            (i32.store (i32.const 0) (i32.const 16))
-            (i32.store (i32.const 4) (i32.const 5))
-            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-        """;
+    public const string Hello = GuestWat.Hello;
 
     /// <summary>Copies stdin to stdout through a 4 KiB buffer.</summary>
     public const string Echo = GuestWat.Echo;
@@ -50,18 +38,6 @@ internal static class Wat
     public const string NoStart = GuestWat.NoStart;
 
     public static string Exit(int code) => GuestWat.Exit(code);
-
-    /// <summary>A module that writes <paramref name="marker"/>: distinct bytes, so a distinct hash, per call.</summary>
-    public static string Marker(string marker) => $$"""
-        (module
-          {{FdWrite}}
-          (memory (export "memory") 1)
-          (data (i32.const 16) "{{marker}}")
-          (func (export "_start")
-            (i32.store (i32.const 0) (i32.const 16))
-            (i32.store (i32.const 4) (i32.const {{marker.Length}}))
-            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-        """;
 
     /// <summary>A valid module carrying <paramref name="bytes"/> bytes of data: a large push.</summary>
     public static byte[] WithData(int bytes)

@@ -66,7 +66,7 @@ public sealed class HostingTests
         Assert.Equal([guest.Sha256], statusA.Modules);
         Assert.Empty(statusB.Modules);
         Assert.Same(a.Services.GetService(typeof(Platform.Runtime.WasmEngine)), b.Services.GetService(typeof(Platform.Runtime.WasmEngine)));
-        await TestTimeouts.WaitForAsync(() => controlPlane.State.Registrations.Count == 2, TimeSpan.FromSeconds(15), "both registrations");
+        await Eventually.WaitForAsync(() => controlPlane.State.Registrations.Count == 2, TimeSpan.FromSeconds(15), "both registrations");
         Assert.Equal(
             new[] { statusA.WorkerId, statusB.WorkerId }.Order(),
             controlPlane.State.Registrations.Select(r => r.WorkerId).Order());

@@ -176,7 +176,7 @@ public sealed class InvokeTests
     {
         await using var controlPlane = await FakeControlPlane.StartAsync();
         await using var worker = await TestWorker.StartAsync(controlPlane.Url);
-        var unknown = Guest.FromWat(Wat.Marker("nowhere"));
+        var unknown = Guest.FromWat(GuestWat.Writes("nowhere"));
 
         var watch = Stopwatch.StartNew();
         var ex = await RpcAssert.FailsAsync(() => worker.InvokeAsync(unknown), StatusCode.Unavailable, "UNAVAILABLE");
@@ -255,7 +255,7 @@ public sealed class InvokeTests
             await worker.PushAsync(spin);
             await worker.PushAsync(hello);
             var slow = worker.InvokeAsync(spin, limits: Limits(fuel: 1_000_000_000_000, timeoutMs: slowMs));
-            await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 1, TimeSpan.FromSeconds(10), "the slow invocation to start");
+            await Eventually.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 1, TimeSpan.FromSeconds(10), "the slow invocation to start");
             return (worker, slow, hello);
         }
         catch
@@ -293,7 +293,7 @@ public sealed class InvokeTests
         {
             // The sandbox's timeout is cut to the deadline: the answer is TIMEOUT, or the
             // deadline when the answer does not make it back in time.
-            var result = await worker.Client.InvokeAsync(request, deadline: DateTime.UtcNow.AddMilliseconds(500)).ResponseAsync.WaitAsync(TestTimeouts.Call);
+            var result = await worker.Client.InvokeAsync(request, deadline: DateTime.UtcNow.AddMilliseconds(500)).ResponseAsync.WaitAsync(TestTimeouts.Default);
             Assert.Equal("TIMEOUT", result.Outcome);
             Assert.InRange(result.DurationUs, 300_000, 600_000);
         }
@@ -302,7 +302,7 @@ public sealed class InvokeTests
         }
 
         // The slot is free again long before the 30 s timeout.
-        await TestTimeouts.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 0, TimeSpan.FromSeconds(5), "the sandbox to stop");
+        await Eventually.WaitForAsync(async () => (await worker.StatusAsync()).InFlight == 0, TimeSpan.FromSeconds(5), "the sandbox to stop");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
     }
 
@@ -333,7 +333,7 @@ public sealed class InvokeTests
 
         var result = await worker.Client.InvokeAsync(
             new WorkerInvokeRequest { Function = "fn", ModuleSha256 = echo.Sha256, Input = ByteString.CopyFrom("abc", Encoding.UTF8) },
-            deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Call);
+            deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Default);
 
         Assert.Equal("OK", result.Outcome);
         Assert.Equal("abc", result.Output.ToStringUtf8());
@@ -348,8 +348,8 @@ public sealed class InvokeTests
         await using var worker = await TestWorker.StartAsync(controlPlane.Url);
         await worker.PushAsync(guest);
 
-        var evicted = await worker.Client.EvictAsync(new EvictRequest { Sha256 = guest.Sha256 }, deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Call);
-        var again = await worker.Client.EvictAsync(new EvictRequest { Sha256 = guest.Sha256 }, deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Call);
+        var evicted = await worker.Client.EvictAsync(new EvictRequest { Sha256 = guest.Sha256 }, deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Default);
+        var again = await worker.Client.EvictAsync(new EvictRequest { Sha256 = guest.Sha256 }, deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Default);
 
         Assert.True(evicted.Evicted);
         Assert.False(again.Evicted);

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Time.Testing;
 using Platform.Contracts.V1;
 
 namespace Platform.Worker.Tests;
@@ -12,7 +15,7 @@ public sealed class RegistrationTests
         await using var controlPlane = await FakeControlPlane.StartAsync();
         await using var worker = await TestWorker.StartAsync(controlPlane.Url, settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "3" });
 
-        await TestTimeouts.WaitForAsync(() => controlPlane.State.Heartbeats.Count >= 2, Wait, "two heartbeats");
+        await Eventually.WaitForAsync(() => controlPlane.State.Heartbeats.Count >= 2, Wait, "two heartbeats");
 
         var registration = Assert.Single(controlPlane.State.Registrations);
         var status = await worker.StatusAsync();
@@ -35,7 +38,7 @@ public sealed class RegistrationTests
             ["WorkerId"] = "worker-seven",
         });
 
-        await TestTimeouts.WaitForAsync(() => !controlPlane.State.Registrations.IsEmpty, Wait, "a registration");
+        await Eventually.WaitForAsync(() => !controlPlane.State.Registrations.IsEmpty, Wait, "a registration");
 
         var registration = Assert.Single(controlPlane.State.Registrations);
         Assert.Equal("worker-seven", registration.WorkerId);
@@ -50,14 +53,14 @@ public sealed class RegistrationTests
         {
             await using var controlPlane = await FakeControlPlane.StartAsync();
             var pushed = Guest.FromWat(Wat.Hello);
-            var uploadedWhileDown = Guest.FromWat(Wat.Marker("while-down"));
+            var uploadedWhileDown = Guest.FromWat(GuestWat.Writes("while-down"));
 
             string workerId;
             await using (var first = await TestWorker.StartAsync(controlPlane.Url, cacheDir))
             {
                 await first.PushAsync(pushed);
                 workerId = (await first.StatusAsync()).WorkerId;
-                await TestTimeouts.WaitForAsync(() => !controlPlane.State.Registrations.IsEmpty, Wait, "the first registration");
+                await Eventually.WaitForAsync(() => !controlPlane.State.Registrations.IsEmpty, Wait, "the first registration");
             }
 
             // While the worker is down, a module is uploaded and assigned to it.
@@ -66,13 +69,13 @@ public sealed class RegistrationTests
             controlPlane.State.Assigned.Add(pushed.Sha256);
 
             await using var second = await TestWorker.StartAsync(controlPlane.Url, cacheDir);
-            await TestTimeouts.WaitForAsync(() => controlPlane.State.Registrations.Count == 2, Wait, "the second registration");
+            await Eventually.WaitForAsync(() => controlPlane.State.Registrations.Count == 2, Wait, "the second registration");
             var registration = controlPlane.State.Registrations.Last();
             Assert.Equal(workerId, registration.WorkerId);
             Assert.Equal([pushed.Sha256], registration.Modules);
 
             // It fetches the assigned module it lacks, in the background, and only that one.
-            await TestTimeouts.WaitForAsync(async () => (await second.StatusAsync()).Modules.Count == 2, Wait, "the assigned module to be fetched");
+            await Eventually.WaitForAsync(async () => (await second.StatusAsync()).Modules.Count == 2, Wait, "the assigned module to be fetched");
             Assert.Equal(1, controlPlane.State.FetchCount(uploadedWhileDown.Sha256));
             Assert.Equal(0, controlPlane.State.FetchCount(pushed.Sha256));
 
@@ -129,11 +132,11 @@ public sealed class RegistrationTests
         // Serving without a control plane.
         await worker.PushAsync(guest);
         Assert.Equal("OK", (await worker.InvokeAsync(guest)).Outcome);
-        await Task.Delay(300);
+        await DropOneDialAsync(port);
 
         await using var controlPlane = await FakeControlPlane.StartAsync(port);
-        await TestTimeouts.WaitForAsync(() => !controlPlane.State.Registrations.IsEmpty, Wait, "the registration");
-        await TestTimeouts.WaitForAsync(() => !controlPlane.State.Heartbeats.IsEmpty, Wait, "a heartbeat");
+        await Eventually.WaitForAsync(() => !controlPlane.State.Registrations.IsEmpty, Wait, "the registration");
+        await Eventually.WaitForAsync(() => !controlPlane.State.Heartbeats.IsEmpty, Wait, "a heartbeat");
 
         var registration = Assert.Single(controlPlane.State.Registrations);
         Assert.Equal([guest.Sha256], registration.Modules);
@@ -144,18 +147,18 @@ public sealed class RegistrationTests
     {
         await using var controlPlane = await FakeControlPlane.StartAsync();
         await using var worker = await TestWorker.StartAsync(controlPlane.Url);
-        await TestTimeouts.WaitForAsync(() => controlPlane.State.Heartbeats.Count >= 1, Wait, "a heartbeat");
+        await Eventually.WaitForAsync(() => controlPlane.State.Heartbeats.Count >= 1, Wait, "a heartbeat");
         var guest = Guest.FromWat(Wat.Hello);
         await worker.PushAsync(guest);
 
         controlPlane.State.ForgetWorkers = true;
-        await TestTimeouts.WaitForAsync(() => controlPlane.State.Registrations.Count >= 2, Wait, "a second registration");
+        await Eventually.WaitForAsync(() => controlPlane.State.Registrations.Count >= 2, Wait, "a second registration");
 
         var again = controlPlane.State.Registrations.Last();
         Assert.Equal(controlPlane.State.Registrations.First().WorkerId, again.WorkerId);
         Assert.Equal([guest.Sha256], again.Modules);
         var heartbeatsBefore = controlPlane.State.Heartbeats.Count;
-        await TestTimeouts.WaitForAsync(() => controlPlane.State.Heartbeats.Count > heartbeatsBefore, Wait, "heartbeats after re-registering");
+        await Eventually.WaitForAsync(() => controlPlane.State.Heartbeats.Count > heartbeatsBefore, Wait, "heartbeats after re-registering");
     }
 
     [Fact]
@@ -165,48 +168,70 @@ public sealed class RegistrationTests
         var controlPlane = await FakeControlPlane.StartAsync(state: state);
         var port = controlPlane.Port;
         await using var worker = await TestWorker.StartAsync(controlPlane.Url);
-        await TestTimeouts.WaitForAsync(() => state.Heartbeats.Count >= 1, Wait, "a heartbeat");
+        await Eventually.WaitForAsync(() => state.Heartbeats.Count >= 1, Wait, "a heartbeat");
 
         await controlPlane.DisposeAsync();
-        await Task.Delay(400);
+        await DropOneDialAsync(port);
         await using var restarted = await FakeControlPlane.StartAsync(port, state);
         var before = state.Heartbeats.Count;
 
-        await TestTimeouts.WaitForAsync(() => state.Heartbeats.Count > before + 1, Wait, "heartbeats after the control plane came back");
+        await Eventually.WaitForAsync(() => state.Heartbeats.Count > before + 1, Wait, "heartbeats after the control plane came back");
         Assert.Single(state.Registrations);
+    }
+
+    /// <summary>Waits until the worker dials the control plane's <paramref name="port"/> while it is down, and drops that connection.</summary>
+    private static async Task DropOneDialAsync(int port)
+    {
+        var down = new TcpListener(IPAddress.Loopback, port);
+        down.Start();
+        try
+        {
+            using var dial = await down.AcceptTcpClientAsync().Within();
+        }
+        finally
+        {
+            down.Stop();
+        }
     }
 }
 
 public sealed class HeartbeatClockTests
 {
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
+
     [Fact]
     public async Task Heartbeat_FollowsTheInjectedTimeProvider()
     {
-        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new HeartbeatClock(Interval);
         await using var controlPlane = await FakeControlPlane.StartAsync();
-        controlPlane.State.HeartbeatIntervalMs = 60_000;
+        controlPlane.State.HeartbeatIntervalMs = (int)Interval.TotalMilliseconds;
         await using var worker = await TestWorker.StartAsync(controlPlane.Url, configure: b =>
             Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(b.Services, clock));
 
-        await TestTimeouts.WaitForAsync(() => !controlPlane.State.Registrations.IsEmpty, TimeSpan.FromSeconds(15), "the registration");
-        await Task.Delay(500);
+        // Registered and waiting for the interval the control plane named, on the worker's clock: no heartbeat yet.
+        await Eventually.WaitForAsync(() => !controlPlane.State.Registrations.IsEmpty, TimeSpan.FromSeconds(15), "the registration");
+        await Eventually.WaitForAsync(() => clock.Armed == 1, TimeSpan.FromSeconds(15), "the first heartbeat wait on the injected clock");
         Assert.Empty(controlPlane.State.Heartbeats);
 
-        // A minute of the worker's clock (the interval the control plane named) brings one.
-        // (Advanced again only if the worker had not yet armed its timer.)
-        for (var attempt = 0; attempt < 10 && controlPlane.State.Heartbeats.IsEmpty; attempt++)
-        {
-            clock.Advance(TimeSpan.FromSeconds(60));
-            try
-            {
-                await TestTimeouts.WaitForAsync(() => !controlPlane.State.Heartbeats.IsEmpty, TimeSpan.FromSeconds(2), "a heartbeat");
-            }
-            catch (TimeoutException)
-            {
-            }
-        }
-
-        await Task.Delay(300);
+        // A minute of the worker's clock brings one, and the worker waits for the next minute.
+        clock.Advance(Interval);
+        await Eventually.WaitForAsync(() => clock.Armed == 2, TimeSpan.FromSeconds(15), "the second heartbeat wait on the injected clock");
         Assert.Single(controlPlane.State.Heartbeats);
+    }
+
+    /// <summary>A fake clock that counts the timers armed for <paramref name="interval"/>: the worker's heartbeat waits.</summary>
+    private sealed class HeartbeatClock(TimeSpan interval) : FakeTimeProvider(DateTimeOffset.UtcNow)
+    {
+        private int _armed;
+
+        public int Armed => Volatile.Read(ref _armed);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime == interval)
+                Interlocked.Increment(ref _armed);
+            return timer;
+        }
     }
 }

@@ -8,7 +8,7 @@ internal static class RpcAssert
     /// <summary>Awaits a call that must fail with <paramref name="status"/> and, when given, the ErrorInfo reason; returns the exception.</summary>
     public static async Task<RpcException> FailsAsync(Func<Task> call, StatusCode status, string? reason = null)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(() => call().WaitAsync(TestTimeouts.Call));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call().WaitAsync(TestTimeouts.Default));
         Assert.Equal(status, ex.StatusCode);
         if (reason is not null)
         {

@@ -109,10 +109,10 @@ internal sealed class TestWorker : IAsyncDisposable
         return new WorkerService.WorkerServiceClient(invoker);
     }
 
-    public static DateTime Deadline() => DateTime.UtcNow + TestTimeouts.Call;
+    public static DateTime Deadline() => DateTime.UtcNow + TestTimeouts.Default;
 
     public Task<WorkerStatus> StatusAsync() =>
-        Client.StatusAsync(new WorkerStatusRequest(), deadline: Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Call);
+        Client.StatusAsync(new WorkerStatusRequest(), deadline: Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Default);
 
     public Task<PushModuleResponse> PushAsync(Guest guest, int chunkBytes = 16 * 1024) =>
         PushAsync(Client, guest.Sha256, guest.Bytes, guest.Bytes.Length, chunkBytes);
@@ -122,14 +122,14 @@ internal sealed class TestWorker : IAsyncDisposable
         using var call = client.PushModule(deadline: Deadline());
         try
         {
-            await call.RequestStream.WriteAsync(new PushModuleRequest { Header = new PushModuleHeader { Sha256 = sha256, SizeBytes = announcedSize } }).WaitAsync(TestTimeouts.Call);
+            await call.RequestStream.WriteAsync(new PushModuleRequest { Header = new PushModuleHeader { Sha256 = sha256, SizeBytes = announcedSize } }).WaitAsync(TestTimeouts.Default);
             for (var offset = 0; offset < bytes.Length; offset += chunkBytes)
             {
                 var chunk = ByteString.CopyFrom(bytes, offset, Math.Min(chunkBytes, bytes.Length - offset));
-                await call.RequestStream.WriteAsync(new PushModuleRequest { Chunk = chunk }).WaitAsync(TestTimeouts.Call);
+                await call.RequestStream.WriteAsync(new PushModuleRequest { Chunk = chunk }).WaitAsync(TestTimeouts.Default);
             }
 
-            await call.RequestStream.CompleteAsync().WaitAsync(TestTimeouts.Call);
+            await call.RequestStream.CompleteAsync().WaitAsync(TestTimeouts.Default);
         }
         catch (RpcException)
         {
@@ -140,7 +140,7 @@ internal sealed class TestWorker : IAsyncDisposable
             // Writing after the call completed: same.
         }
 
-        return await call.ResponseAsync.WaitAsync(TestTimeouts.Call);
+        return await call.ResponseAsync.WaitAsync(TestTimeouts.Default);
     }
 
     public Task<WorkerInvokeResponse> InvokeAsync(Guest guest, string input = "", Platform.Contracts.V1.InvocationLimits? limits = null, Action<WorkerInvokeRequest>? edit = null) =>
@@ -159,7 +159,7 @@ internal sealed class TestWorker : IAsyncDisposable
             Limits = limits ?? new Platform.Contracts.V1.InvocationLimits { Fuel = 100_000_000, MemoryMb = 16, TimeoutMs = 5_000, MaxOutputBytes = 1 << 20, MaxLogBytes = 64 << 10 },
         };
         edit?.Invoke(request);
-        return Client.InvokeAsync(request, deadline: Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Call);
+        return Client.InvokeAsync(request, deadline: Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Default);
     }
 
     /// <summary>Stops the host (the cache folder stays for a restart).</summary>

@@ -6,9 +6,58 @@ namespace Platform.Testing;
 /// </summary>
 internal static class GuestWat
 {
-    private const string FdWrite = """(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))""";
-    private const string FdRead = """(import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))""";
-    private const string ProcExit = """(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))""";
+    public const string FdWrite = """(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))""";
+    public const string FdRead = """(import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))""";
+    public const string ProcExit = """(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))""";
+
+    /// <summary>Writes "hello" to stdout.</summary>
+    public const string Hello = $$"""
+        (module
+          {{FdWrite}}
+          (memory (export "memory") 1)
+          (data (i32.const 16) "hello")
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const 5))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """;
+
+    /// <summary>Writes "hello" to stdout and "a log line\n" to stderr.</summary>
+    public const string HelloAndLogLine = $$"""
+        (module
+          {{FdWrite}}
+          (memory (export "memory") 1)
+          (data (i32.const 16) "hello")
+          (data (i32.const 32) "a log line\n")
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const 5))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+            (i32.store (i32.const 0) (i32.const 32))
+            (i32.store (i32.const 4) (i32.const 11))
+            (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """;
+
+    /// <summary>
+    /// Writes <paramref name="text"/> (printable ASCII, no quote or backslash) to stdout: distinct
+    /// bytes, so a distinct module and SHA-256, per text.
+    /// </summary>
+    public static string Writes(string text)
+    {
+        if (text.Any(c => c is < ' ' or > '~' or '"' or '\\'))
+            throw new ArgumentException("printable ASCII without quotes or backslashes", nameof(text));
+        var length = text.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $$"""
+            (module
+              {{FdWrite}}
+              (memory (export "memory") 1)
+              (data (i32.const 16) "{{text}}")
+              (func (export "_start")
+                (i32.store (i32.const 0) (i32.const 16))
+                (i32.store (i32.const 4) (i32.const {{length}}))
+                (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+            """;
+    }
 
     /// <summary>Copies stdin to stdout through a 4 KiB buffer.</summary>
     public const string Echo = $$"""

@@ -35,7 +35,7 @@ internal sealed class CallerMiddleware(RequestDelegate next, IAuthenticator auth
         long limit;
         try
         {
-            caller = await authenticator.AuthenticateAsync(http.Request.Headers.Authorization.ToString(), http.RequestAborted);
+            caller = await authenticator.AuthenticateAsync(http);
             caller = requirement.Role == CallerRole.Admin ? caller.RequireAdmin() : caller.RequireTenant();
             limit = await BodyLimitAsync(caller, requirement.Body, http.RequestAborted);
         }

@@ -14,7 +14,7 @@ namespace Platform.ControlPlane.Caching;
 /// backoff (forever); on every (re)connection the cache starts empty, since notifications sent in
 /// between are lost.
 /// </summary>
-internal sealed class MetadataChangeListener(
+internal sealed partial class MetadataChangeListener(
     NpgsqlDataSource dataSource,
     MetadataCache cache,
     IOptions<MetadataCacheOptions> options,
@@ -35,7 +35,7 @@ internal sealed class MetadataChangeListener(
                 await using (var listen = new NpgsqlCommand($"LISTEN {FunctionStore.ChangeChannel}; LISTEN {TenantStore.ChangeChannel};", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 cache.ListenerStateChanged(listening: true);
-                logger.LogInformation("Listening for metadata changes");
+                LogListening(logger);
                 delay = options.Value.ListenerReconnectDelay;
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -53,7 +53,7 @@ internal sealed class MetadataChangeListener(
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 cache.ListenerStateChanged(listening: false);
-                logger.LogWarning(ex, "Metadata change listener lost PostgreSQL; the cache serves only as a fallback until it reconnects (retry in {Delay})", delay);
+                LogLost(logger, delay, ex);
             }
 
             try
@@ -86,4 +86,10 @@ internal sealed class MetadataChangeListener(
                 break;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listening for metadata changes")]
+    private static partial void LogListening(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Metadata change listener lost PostgreSQL; the cache serves only as a fallback until it reconnects (retry in {Delay})")]
+    private static partial void LogLost(ILogger logger, TimeSpan delay, Exception exception);
 }

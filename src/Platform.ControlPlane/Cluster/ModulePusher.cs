@@ -25,9 +25,11 @@ internal sealed partial class ModulePusher : BackgroundService
     private readonly IOptions<ClusterOptions> _options;
     private readonly ILogger<ModulePusher> _logger;
     private readonly ControlPlaneMetrics _metrics;
+    private readonly TimeProvider _time;
 
-    public ModulePusher(WorkerRegistry registry, WorkerClients clients, IFunctionCatalog catalog, IOptions<ClusterOptions> options, ControlPlaneMetrics metrics, ILogger<ModulePusher> logger)
+    public ModulePusher(WorkerRegistry registry, WorkerClients clients, IFunctionCatalog catalog, IOptions<ClusterOptions> options, ControlPlaneMetrics metrics, TimeProvider time, ILogger<ModulePusher> logger)
     {
+        _time = time;
         _metrics = metrics;
         _registry = registry;
         _clients = clients;
@@ -74,7 +76,7 @@ internal sealed partial class ModulePusher : BackgroundService
     {
         try
         {
-            using var call = _clients.For(worker).PushModule(deadline: DateTime.UtcNow + _options.Value.PushTimeout, cancellationToken: cancellationToken);
+            using var call = _clients.For(worker).PushModule(deadline: _time.GetUtcNow().UtcDateTime + _options.Value.PushTimeout, cancellationToken: cancellationToken);
             await call.RequestStream.WriteAsync(new V1.PushModuleRequest { Header = new V1.PushModuleHeader { Sha256 = module.Sha256, SizeBytes = module.Bytes.Length } }, cancellationToken);
             for (var offset = 0; offset < module.Bytes.Length; offset += ChunkBytes)
             {

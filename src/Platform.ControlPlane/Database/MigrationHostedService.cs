@@ -9,7 +9,7 @@ namespace Platform.ControlPlane.Database;
 /// (transient errors only) until <see cref="DatabaseOptions.StartupTimeout"/>; anything else stops
 /// the start-up.
 /// </summary>
-internal sealed class MigrationHostedService(
+internal sealed partial class MigrationHostedService(
     MigrationRunner runner,
     IOptions<ControlPlaneOptions> options,
     TimeProvider timeProvider,
@@ -32,7 +32,7 @@ internal sealed class MigrationHostedService(
             }
             catch (Exception ex) when (DbErrors.IsTransient(ex) && timeProvider.GetUtcNow() + delay < deadline)
             {
-                logger.LogWarning("Database not reachable yet ({Message}); retrying in {Delay}", ex.Message, delay);
+                LogNotReachable(logger, ex.Message, delay);
                 await Task.Delay(delay, timeProvider, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
@@ -40,4 +40,7 @@ internal sealed class MigrationHostedService(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database not reachable yet ({Message}); retrying in {Delay}")]
+    private static partial void LogNotReachable(ILogger logger, string message, TimeSpan delay);
 }

@@ -14,7 +14,7 @@ namespace Platform.ControlPlane.Database;
 /// what was applied with a checksum; an applied migration is never run again, and one whose text
 /// changed after it was applied stops the start-up.
 /// </summary>
-internal sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<MigrationRunner> logger)
+internal sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger<MigrationRunner> logger)
 {
     /// <summary>The advisory lock key: "PlatMigr" in ASCII.</summary>
     public const long LockKey = 0x506C61744D696772;
@@ -85,7 +85,7 @@ internal sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migra
                     migration, cancellationToken, transaction));
                 await transaction.CommitAsync(cancellationToken);
                 appliedNow.Add(migration.Version);
-                logger.LogInformation("Applied migration {Migration}", migration.Name);
+                LogApplied(logger, migration.Name);
             }
 
             return appliedNow;
@@ -109,4 +109,7 @@ internal sealed class MigrationRunner(NpgsqlDataSource dataSource, ILogger<Migra
     {
         public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Migration}")]
+    private static partial void LogApplied(ILogger logger, string migration);
 }

@@ -9,7 +9,7 @@ namespace Platform.ControlPlane.Errors;
 /// their code; an oversize body is PAYLOAD_TOO_LARGE; an unreachable database UNAVAILABLE; anything
 /// else a 500 without internals (logged with its trace id). Unmatched routes get a NOT_FOUND problem.
 /// </summary>
-internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> logger)
+internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext http)
     {
@@ -41,13 +41,19 @@ internal sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMid
         }
         catch (Exception ex) when (DbErrors.IsUnavailable(ex) && !http.Response.HasStarted)
         {
-            logger.LogWarning(ex, "Database unavailable while serving {Method} {Path}", http.Request.Method, http.Request.Path);
+            LogDatabaseUnavailable(logger, http.Request.Method, http.Request.Path, ex);
             await ProblemWriter.WriteAsync(http, ErrorCode.Unavailable, "the platform's database is unavailable; retry later");
         }
         catch (Exception ex) when (!http.Response.HasStarted)
         {
-            logger.LogError(ex, "Unhandled error serving {Method} {Path}", http.Request.Method, http.Request.Path);
+            LogUnhandled(logger, http.Request.Method, http.Request.Path, ex);
             await ProblemWriter.WriteAsync(http, ErrorCode.Internal, "an internal error occurred; the trace id identifies it in the logs");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable while serving {Method} {Path}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string method, PathString path, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error serving {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, string method, PathString path, Exception exception);
 }

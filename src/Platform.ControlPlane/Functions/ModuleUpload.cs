@@ -1,6 +1,5 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Platform.ControlPlane.Errors;
@@ -26,7 +25,7 @@ internal static class ModuleUpload
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            // Kestrel's per-request limit (set below) tripped before our own count did.
+            // Kestrel's per-request limit (the caller middleware's upload allowance) tripped before our own count did.
             throw TooLarge(maxModuleBytes);
         }
     }
@@ -44,9 +43,6 @@ internal static class ModuleUpload
         var bodyLimit = maxModuleBytes + (multipart ? multipartOverhead : 0);
         if (request.ContentLength is { } length && length > bodyLimit)
             throw TooLarge(maxModuleBytes);
-        var sizeFeature = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false })
-            sizeFeature.MaxRequestBodySize = bodyLimit;
 
         if (!multipart)
             return (await ReadBoundedAsync(request.Body, maxModuleBytes, TooLarge, cancellationToken), null);

@@ -16,7 +16,7 @@ namespace Platform.ControlPlane.Grpc;
 /// <c>google.rpc.BadRequest</c>. An unreachable database is UNAVAILABLE; anything else INTERNAL
 /// without details.
 /// </summary>
-internal sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger) : Interceptor
+internal sealed partial class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger) : Interceptor
 {
     public const string Domain = "platform";
 
@@ -86,11 +86,17 @@ internal sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger)
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
             case var _ when DbErrors.IsUnavailable(ex):
-                logger.LogWarning(ex, "Database unavailable while serving {Method}", context.Method);
+                LogDatabaseUnavailable(logger, context.Method, ex);
                 return ToRpcException(ErrorCode.Unavailable, "the platform's database is unavailable; retry later", null);
             default:
-                logger.LogError(ex, "Unhandled error serving {Method}", context.Method);
+                LogUnhandled(logger, context.Method, ex);
                 return ToRpcException(ErrorCode.Internal, "an internal error occurred", null);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable while serving {Method}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error serving {Method}")]
+    private static partial void LogUnhandled(ILogger logger, string method, Exception exception);
 }

@@ -35,23 +35,19 @@ internal sealed class HttpTriggerHandler(IAuthenticator authenticator, ITenantDi
 
         if (address is null) throw NotFound();
         var (tenant, function, quotas) = await AdmitAsync(http, address, cancellationToken);
-        ReadOnlyMemory<byte> body;
-        try
-        {
-            body = await RequestBody.ReadAsync(http, quotas.MaxInputBytes, cancellationToken);
-        }
-        catch (PlatformException ex)
-        {
-            router.Refused(tenant, function, InvocationTrigger.Http, ex.Code, started);
-            throw;
-        }
-
-        var input = new InvocationInput(body, InvocationTrigger.Http)
-        {
-            Environment = CgiEnvironment.Build(http, address, body.Length),
-            InvocationId = invocationId,
-        };
-        var reply = await router.InvokeAsync(tenant, function, quotas, input, cancellationToken, started);
+        var reply = await RequestBody.ReadAndInvokeAsync(
+            http,
+            router,
+            tenant,
+            function,
+            quotas,
+            InvocationTrigger.Http,
+            body => new InvocationInput(body, InvocationTrigger.Http)
+            {
+                Environment = CgiEnvironment.Build(http, address, body.Length),
+                InvocationId = invocationId,
+            },
+            started);
         await HttpTriggerResponse.WriteAsync(http, reply, address.SharedOrigin, cancellationToken);
     }
 
@@ -78,14 +74,8 @@ internal sealed class HttpTriggerHandler(IAuthenticator authenticator, ITenantDi
             }
         }
 
-        var trigger = function?.Config.Http;
-        if (trigger is not { Public: true })
-        {
-            var caller = await authenticator.AuthenticateAsync(http.Request.Headers.Authorization.ToString(), cancellationToken);
-            if (caller is not Caller.Tenant owner || owner.TenantId != tenantId || trigger is null)
-                throw NotFound();
-        }
-
+        if (!await authenticator.AdmitsHttpCallAsync(http, tenantId, function?.Config.Http))
+            throw NotFound();
         return (tenant, function!, quotas!);
     }
 

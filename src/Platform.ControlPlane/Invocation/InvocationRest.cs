@@ -35,18 +35,7 @@ internal static class InvocationRest
         var caller = InvocationTenant.Of(http.TenantCaller());
         var parsed = InvocationTarget.Parse(target);
         var (function, quotas) = await router.ResolveAsync(caller, parsed, cancellationToken);
-        ReadOnlyMemory<byte> input;
-        try
-        {
-            input = await RequestBody.ReadAsync(http, quotas.MaxInputBytes, cancellationToken);
-        }
-        catch (PlatformException ex)
-        {
-            router.Refused(caller, function, InvocationTrigger.Invoke, ex.Code, started);
-            throw;
-        }
-
-        var reply = await router.InvokeAsync(caller, function, quotas, new InvocationInput(input), cancellationToken, started);
+        var reply = await RequestBody.ReadAndInvokeAsync(http, router, caller, function, quotas, InvocationTrigger.Invoke, body => new InvocationInput(body), started);
         await WriteAsync(http, reply, cancellationToken);
     }
 

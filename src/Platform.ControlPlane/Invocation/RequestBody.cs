@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Platform.ControlPlane.Errors;
+using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.Quotas;
 
 namespace Platform.ControlPlane.Invocation;
 
@@ -13,7 +15,38 @@ internal static class RequestBody
 {
     private const int ChunkBytes = 16 * 1024;
 
-    public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpContext http, long limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The step the REST invoke route and the HTTP trigger share once the function is resolved and
+    /// its caller admitted: the body within the tenant's <c>maxInputBytes</c> (a refusal here counts
+    /// as the invocation's, with <paramref name="trigger"/>), made into the input, then the invoke
+    /// path. <paramref name="started"/> is when the edge received the request.
+    /// </summary>
+    public static async Task<InvocationReply> ReadAndInvokeAsync(
+        HttpContext http,
+        InvocationRouter router,
+        InvocationTenant tenant,
+        ResolvedFunction function,
+        EffectiveQuotas quotas,
+        InvocationTrigger trigger,
+        Func<ReadOnlyMemory<byte>, InvocationInput> input,
+        long started)
+    {
+        var cancellationToken = http.RequestAborted;
+        ReadOnlyMemory<byte> body;
+        try
+        {
+            body = await ReadAsync(http, quotas.MaxInputBytes, cancellationToken);
+        }
+        catch (PlatformException ex)
+        {
+            router.Refused(tenant, function, trigger, ex.Code, started);
+            throw;
+        }
+
+        return await router.InvokeAsync(tenant, function, quotas, input(body), cancellationToken, started);
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpContext http, long limit, CancellationToken cancellationToken)
     {
         if (http.Request.ContentLength > limit) throw TooLarge(limit);
         var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();

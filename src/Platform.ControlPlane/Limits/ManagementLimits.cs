@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Quotas;
@@ -14,17 +13,16 @@ namespace Platform.ControlPlane.Limits;
 /// </summary>
 internal sealed class ManagementLimits(TimeProvider time) : IDisposable
 {
-    private readonly ConcurrentDictionary<Guid, Bucket> _tenants = new();
-    private readonly Lock _gate = new();
+    private readonly PerTenantLimiters<Rate, RateLimiter> _tenants = new(rate => new TimeProviderTokenBucket(time, Math.Max(1, rate.PerSecond), Math.Max(1, rate.Burst)));
 
     /// <summary>Takes a token or throws <see cref="ErrorCode.RateLimited"/> with the time until the next one.</summary>
     public void Acquire(Guid tenantId, EffectiveQuotas quotas)
     {
         ArgumentNullException.ThrowIfNull(quotas);
-        var bucket = For(tenantId, quotas.ManagementCallsPerSecond, quotas.ManagementBurst);
-        using var lease = bucket.Limiter.AttemptAcquire();
+        var rate = new Rate(quotas.ManagementCallsPerSecond, quotas.ManagementBurst);
+        using var lease = _tenants.For(tenantId, rate).AttemptAcquire();
         if (!lease.IsAcquired)
-            throw TokenBuckets.Refused(lease, $"the tenant's rate of {bucket.Rate} management calls per second (burst {bucket.Burst}) is exhausted");
+            throw TokenBuckets.Refused(lease, $"the tenant's rate of {rate.PerSecond} management calls per second (burst {rate.Burst}) is exhausted");
     }
 
     /// <summary>Admits a tenant key's management call against its current quotas (a tenant that no longer exists fails later, not here).</summary>
@@ -35,27 +33,13 @@ internal sealed class ManagementLimits(TimeProvider time) : IDisposable
             Acquire(tenantId, quotas);
     }
 
-    public void Dispose()
-    {
-        foreach (var bucket in _tenants.Values)
-            bucket.Limiter.Dispose();
-        _tenants.Clear();
-    }
+    /// <summary>Drops a tenant's bucket (the tenant was deleted).</summary>
+    public void Forget(Guid tenantId) => _tenants.Forget(tenantId);
 
-    private Bucket For(Guid tenantId, int rate, int burst)
-    {
-        if (_tenants.TryGetValue(tenantId, out var existing) && existing.Rate == rate && existing.Burst == burst)
-            return existing;
-        lock (_gate)
-        {
-            if (_tenants.TryGetValue(tenantId, out existing) && existing.Rate == rate && existing.Burst == burst)
-                return existing;
-            var built = new Bucket(rate, burst, new TimeProviderTokenBucket(time, Math.Max(1, rate), Math.Max(1, burst)));
-            _tenants[tenantId] = built;
-            existing?.Limiter.Dispose();
-            return built;
-        }
-    }
+    /// <summary>Whether the tenant has a bucket here.</summary>
+    public bool Holds(Guid tenantId) => _tenants.Holds(tenantId);
 
-    private sealed record Bucket(int Rate, int Burst, RateLimiter Limiter);
+    public void Dispose() => _tenants.Dispose();
+
+    private readonly record struct Rate(int PerSecond, int Burst);
 }

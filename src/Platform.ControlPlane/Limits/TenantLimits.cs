@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Quotas;
@@ -15,8 +14,7 @@ namespace Platform.ControlPlane.Limits;
 /// </summary>
 internal sealed class TenantLimits(TimeProvider time) : IDisposable
 {
-    private readonly ConcurrentDictionary<Guid, TenantLimiters> _tenants = new();
-    private readonly Lock _gate = new();
+    private readonly PerTenantLimiters<LimitKey, TenantLimiters> _tenants = new(key => new TenantLimiters(key, time));
 
     /// <summary>
     /// Takes a token and a concurrency slot, or throws <see cref="ErrorCode.RateLimited"/> /
@@ -24,7 +22,7 @@ internal sealed class TenantLimits(TimeProvider time) : IDisposable
     /// </summary>
     public IDisposable Acquire(Guid tenantId, EffectiveQuotas quotas)
     {
-        var limiters = For(tenantId, quotas);
+        var limiters = _tenants.For(tenantId, new LimitKey(quotas.InvocationsPerSecond, quotas.Burst, quotas.MaxConcurrency));
         var concurrency = limiters.Concurrency.AttemptAcquire();
         if (!concurrency.IsAcquired)
         {
@@ -49,34 +47,12 @@ internal sealed class TenantLimits(TimeProvider time) : IDisposable
     }
 
     /// <summary>Drops a tenant's limiters (the tenant was deleted).</summary>
-    public void Forget(Guid tenantId)
-    {
-        if (_tenants.TryRemove(tenantId, out var removed))
-            removed.Dispose();
-    }
+    public void Forget(Guid tenantId) => _tenants.Forget(tenantId);
 
-    public void Dispose()
-    {
-        foreach (var limiters in _tenants.Values)
-            limiters.Dispose();
-        _tenants.Clear();
-    }
+    /// <summary>Whether the tenant has limiters here.</summary>
+    public bool Holds(Guid tenantId) => _tenants.Holds(tenantId);
 
-    private TenantLimiters For(Guid tenantId, EffectiveQuotas quotas)
-    {
-        var key = new LimitKey(quotas.InvocationsPerSecond, quotas.Burst, quotas.MaxConcurrency);
-        if (_tenants.TryGetValue(tenantId, out var existing) && existing.Key == key)
-            return existing;
-        lock (_gate)
-        {
-            if (_tenants.TryGetValue(tenantId, out existing) && existing.Key == key)
-                return existing;
-            var built = new TenantLimiters(key, time);
-            _tenants[tenantId] = built;
-            existing?.Dispose();
-            return built;
-        }
-    }
+    public void Dispose() => _tenants.Dispose();
 
     private readonly record struct LimitKey(int InvocationsPerSecond, int Burst, int MaxConcurrency);
 

@@ -9,7 +9,7 @@ using Platform.ControlPlane.Quotas;
 
 namespace Platform.ControlPlane.Tenants;
 
-internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlaneOptions> options, TimeProvider timeProvider, Caching.MetadataCache cache, Cursors cursors) : ITenantDirectory
+internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlaneOptions> options, TimeProvider timeProvider, Caching.MetadataCache cache, Cursors cursors, Limits.TenantLimits invocationLimits, Limits.ManagementLimits managementLimits) : ITenantDirectory
 {
     /// <summary>Channel notified (after commit) when a tenant or its quotas change; payload = tenant id.</summary>
     public const string ChangeChannel = "platform_tenants";
@@ -99,9 +99,14 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
             return ToTenant(row);
         }, cancellationToken), t => t.Id);
 
-    /// <summary>Deletes the tenant with its keys, quotas, functions, versions and aliases; modules no other tenant's version references are left to the collector.</summary>
-    public async Task DeleteAsync(string name, CancellationToken cancellationToken) =>
-        Changed(await db.InTransactionAsync(async (connection, transaction, token) =>
+    /// <summary>
+    /// Deletes the tenant with its keys, quotas, functions, versions and aliases; modules no other
+    /// tenant's version references are left to the collector. Its rate and concurrency limiters
+    /// on this replica go with it.
+    /// </summary>
+    public async Task DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        var id = Changed(await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var id = await connection.QuerySingleOrDefaultAsync<Guid?>(Db.Command(
                 "DELETE FROM tenants WHERE name = @name RETURNING id", new { name }, token, transaction))
@@ -109,6 +114,9 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
             await Notify(connection, transaction, id, token);
             return id;
         }, cancellationToken), id => id);
+        invocationLimits.Forget(id);
+        managementLimits.Forget(id);
+    }
 
     /// <summary>After the commit: this replica's cache at once (the others through the NOTIFY).</summary>
     private T Changed<T>(T result, Func<T, Guid> tenantId)

@@ -21,7 +21,7 @@ internal static class WasiClock
     /// </summary>
     public static long Now(int id, WasiContext context) => id switch
     {
-        Realtime => (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100,
+        Realtime => (context.Time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100,
         Monotonic => ToNanoseconds(Stopwatch.GetTimestamp()),
         _ => ToNanoseconds(Stopwatch.GetTimestamp() - context.StartTimestamp),
     };

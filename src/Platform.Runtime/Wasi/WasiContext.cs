@@ -18,8 +18,9 @@ internal sealed class WasiContext
     private readonly ArrayBufferWriter<byte> _logs = new(256);
     private int _inputPosition;
 
-    public WasiContext(InvocationRequest request)
+    public WasiContext(InvocationRequest request, TimeProvider time)
     {
+        Time = time;
         _input = request.Input;
         _maxOutputBytes = request.Limits.MaxOutputBytes;
         _maxLogBytes = request.Limits.MaxLogBytes;
@@ -36,6 +37,9 @@ internal sealed class WasiContext
     public byte[][] Env { get; }
 
     public long StartTimestamp { get; }
+
+    /// <summary>The wall clock the guest's realtime clock reads.</summary>
+    public TimeProvider Time { get; }
 
     /// <summary>The Stopwatch timestamp at which the invocation's wall-clock limit ends.</summary>
     public long Deadline { get; }

@@ -21,7 +21,7 @@ namespace Platform.Worker.Cluster;
 /// back to registering. Never stops the host: a worker that cannot reach its control plane keeps
 /// serving what it has.
 /// </summary>
-internal sealed class RegistrationService(
+internal sealed partial class RegistrationService(
     ControlPlaneClient controlPlane,
     ModuleStore modules,
     InvocationGate gate,
@@ -50,12 +50,12 @@ internal sealed class RegistrationService(
                 try
                 {
                     var held = await Task.Run(() => modules.Preload(engine.Options.MemoryCacheMaxModules, stoppingToken), stoppingToken);
-                    logger.LogInformation("Worker {WorkerId} holds {Count} compiled modules in {CacheDir}", directory.WorkerId, held.Count, directory.ArtifactsPath);
+                    LogPreloaded(logger, directory.WorkerId, held.Count, directory.ArtifactsPath);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // Not fatal: modules load from disk on first use instead.
-                    logger.LogError(ex, "Loading the artifact cache {CacheDir} failed", directory.ArtifactsPath);
+                    LogPreloadFailed(logger, directory.ArtifactsPath, ex);
                 }
             }
 
@@ -77,7 +77,7 @@ internal sealed class RegistrationService(
                 {
                     // Whatever went wrong, the worker keeps serving and tries again: an exception
                     // escaping a BackgroundService would stop the host.
-                    logger.LogError(ex, "Registration of worker {WorkerId} failed unexpectedly; starting over", directory.WorkerId);
+                    LogRegistrationCrashed(logger, directory.WorkerId, ex);
                     await Task.Delay(_options.RegistrationRetryMaxDelay, time, stoppingToken);
                 }
             }
@@ -99,8 +99,7 @@ internal sealed class RegistrationService(
         };
         var response = await controlPlane.Client.RegisterAsync(request, deadline: controlPlane.CallDeadline(), cancellationToken: cancellationToken);
         Interlocked.Increment(ref _registrations);
-        logger.LogInformation("Worker {WorkerId} registered at {ControlPlane} as {AdvertiseUrl} with {Modules} modules; {Assigned} assigned",
-            directory.WorkerId, _options.ControlPlaneUrl, request.AdvertiseUrl, request.Modules.Count, response.AssignedModules.Count);
+        LogRegistered(logger, directory.WorkerId, _options.ControlPlaneUrl, request.AdvertiseUrl, request.Modules.Count, response.AssignedModules.Count);
         return response;
     }
 
@@ -117,18 +116,18 @@ internal sealed class RegistrationService(
                     deadline: controlPlane.CallDeadline(),
                     cancellationToken: stoppingToken);
                 if (failing)
-                    logger.LogInformation("Heartbeats of worker {WorkerId} reach the control plane again", directory.WorkerId);
+                    LogHeartbeatsBack(logger, directory.WorkerId);
                 failing = false;
                 if (!response.Known)
                 {
-                    logger.LogInformation("The control plane does not know worker {WorkerId}; registering again", directory.WorkerId);
+                    LogUnknownToControlPlane(logger, directory.WorkerId);
                     return;
                 }
             }
             catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
             {
                 if (!failing)
-                    logger.LogWarning("Heartbeat of worker {WorkerId} failed: {Status} {Detail}", directory.WorkerId, ex.StatusCode, ex.Status.Detail);
+                    LogHeartbeatFailed(logger, directory.WorkerId, ex.StatusCode, ex.Status.Detail);
                 failing = true;
             }
         }
@@ -138,7 +137,7 @@ internal sealed class RegistrationService(
     {
         var missing = assigned.Where(sha256 => ModuleStore.IsHash(sha256) && !modules.Cache.Contains(sha256)).ToList();
         if (missing.Count == 0) return;
-        logger.LogInformation("Worker {WorkerId} fetches {Count} assigned modules it lacks", directory.WorkerId, missing.Count);
+        LogFetchingMissing(logger, directory.WorkerId, missing.Count);
         try
         {
             await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = _options.PrefetchParallelism, CancellationToken = stoppingToken }, async (sha256, cancellationToken) =>
@@ -149,19 +148,19 @@ internal sealed class RegistrationService(
                 }
                 catch (ModuleUnavailableException ex)
                 {
-                    logger.LogWarning("Cannot fetch assigned module {Sha256}: {Reason}", sha256, ex.Message);
+                    LogAssignedUnavailable(logger, sha256, ex.Message);
                 }
                 catch (InvalidModuleException ex)
                 {
-                    logger.LogWarning("Assigned module {Sha256} does not compile: {Reason}", sha256, ex.Message);
+                    LogAssignedInvalid(logger, sha256, ex.Message);
                 }
                 catch (CompilerUnavailableException ex)
                 {
-                    logger.LogWarning("Assigned module {Sha256} could not be compiled now: {Reason}", sha256, ex.Message);
+                    LogAssignedNotCompiledNow(logger, sha256, ex.Message);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    logger.LogError(ex, "Fetching assigned module {Sha256} failed", sha256);
+                    LogAssignedFetchFailed(logger, sha256, ex);
                 }
             });
         }
@@ -200,12 +199,50 @@ internal sealed class RegistrationService(
                     if (args.AttemptNumber == 0 || args.AttemptNumber % 10 == 0)
                     {
                         var status = args.Outcome.Exception is RpcException rpc ? $"{rpc.StatusCode} {rpc.Status.Detail}" : args.Outcome.Exception?.Message;
-                        logger.LogWarning("Worker {WorkerId} cannot register at {ControlPlane} (attempt {Attempt}): {Status}; retrying in {Delay}",
-                            directory.WorkerId, _options.ControlPlaneUrl, args.AttemptNumber + 1, status, args.RetryDelay);
+                        LogRegistrationRetry(logger, directory.WorkerId, _options.ControlPlaneUrl, args.AttemptNumber + 1, status, args.RetryDelay);
                     }
 
                     return ValueTask.CompletedTask;
                 },
             })
             .Build();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} holds {Count} compiled modules in {CacheDir}")]
+    private static partial void LogPreloaded(ILogger logger, string workerId, int count, string cacheDir);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Loading the artifact cache {CacheDir} failed")]
+    private static partial void LogPreloadFailed(ILogger logger, string cacheDir, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Registration of worker {WorkerId} failed unexpectedly; starting over")]
+    private static partial void LogRegistrationCrashed(ILogger logger, string workerId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} registered at {ControlPlane} as {AdvertiseUrl} with {Modules} modules; {Assigned} assigned")]
+    private static partial void LogRegistered(ILogger logger, string workerId, string controlPlane, string advertiseUrl, int modules, int assigned);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Heartbeats of worker {WorkerId} reach the control plane again")]
+    private static partial void LogHeartbeatsBack(ILogger logger, string workerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The control plane does not know worker {WorkerId}; registering again")]
+    private static partial void LogUnknownToControlPlane(ILogger logger, string workerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat of worker {WorkerId} failed: {Status} {Detail}")]
+    private static partial void LogHeartbeatFailed(ILogger logger, string workerId, StatusCode status, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} fetches {Count} assigned modules it lacks")]
+    private static partial void LogFetchingMissing(ILogger logger, string workerId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot fetch assigned module {Sha256}: {Reason}")]
+    private static partial void LogAssignedUnavailable(ILogger logger, string sha256, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Assigned module {Sha256} does not compile: {Reason}")]
+    private static partial void LogAssignedInvalid(ILogger logger, string sha256, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Assigned module {Sha256} could not be compiled now: {Reason}")]
+    private static partial void LogAssignedNotCompiledNow(ILogger logger, string sha256, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Fetching assigned module {Sha256} failed")]
+    private static partial void LogAssignedFetchFailed(ILogger logger, string sha256, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {WorkerId} cannot register at {ControlPlane} (attempt {Attempt}): {Status}; retrying in {Delay}")]
+    private static partial void LogRegistrationRetry(ILogger logger, string workerId, string controlPlane, int attempt, string? status, TimeSpan delay);
 }

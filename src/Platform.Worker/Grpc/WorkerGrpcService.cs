@@ -15,7 +15,7 @@ using Platform.Worker.Telemetry;
 namespace Platform.Worker.Grpc;
 
 /// <summary>platform.v1.WorkerService: push, invoke, evict, status. The cluster token is checked first, from the headers (<see cref="Platform.Hosting.ClusterTokenGate"/>).</summary>
-internal sealed class WorkerGrpcService(
+internal sealed partial class WorkerGrpcService(
     ModuleStore modules,
     FunctionExecutor executor,
     InvocationGate gate,
@@ -70,7 +70,7 @@ internal sealed class WorkerGrpcService(
         {
             var (compiled, compileTime) = await modules.AddAsync(expected, buffer.ToArray());
             if (compiled)
-                logger.LogInformation("Compiled pushed module {Sha256} ({Bytes} bytes) in {CompileMs:F1} ms", expected, buffer.Length, compileTime.TotalMilliseconds);
+                LogCompiledPush(logger, expected, buffer.Length, compileTime.TotalMilliseconds);
             return new PushModuleResponse { Sha256 = expected, Compiled = compiled, CompileMs = compileTime.TotalMilliseconds };
         }
         catch (InvalidModuleException ex)
@@ -141,7 +141,7 @@ internal sealed class WorkerGrpcService(
         }
         catch (ModuleUnavailableException ex)
         {
-            logger.LogWarning("Cannot run invocation {InvocationId}: {Reason}", request.InvocationId, ex.Message);
+            LogCannotRun(logger, request.InvocationId, ex.Message);
             throw WorkerErrors.NotAvailable($"module {sha256} is not on this worker and could not be fetched: {ex.Message}");
         }
 
@@ -171,7 +171,7 @@ internal sealed class WorkerGrpcService(
             throw WorkerErrors.BadArgument("sha256", "sha256 must be 64 lowercase hex digits");
         var evicted = modules.Evict(request.Sha256);
         if (evicted)
-            logger.LogInformation("Evicted module {Sha256}", request.Sha256);
+            LogEvicted(logger, request.Sha256);
         return Task.FromResult(new EvictResponse { Evicted = evicted });
     }
 
@@ -199,6 +199,15 @@ internal sealed class WorkerGrpcService(
             throw new RpcException(new global::Grpc.Core.Status(StatusCode.DeadlineExceeded, "the call's deadline passed before the invocation started"));
         return remaining;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Compiled pushed module {Sha256} ({Bytes} bytes) in {CompileMs:F1} ms")]
+    private static partial void LogCompiledPush(ILogger logger, string sha256, long bytes, double compileMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot run invocation {InvocationId}: {Reason}")]
+    private static partial void LogCannotRun(ILogger logger, string invocationId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evicted module {Sha256}")]
+    private static partial void LogEvicted(ILogger logger, string sha256);
 }
 
 internal static class WorkerStatusReport

@@ -13,7 +13,7 @@ namespace Platform.Worker.Modules;
 /// fetching from the control plane what it lacks. Concurrent requests for one missing module share
 /// one fetch and one compile; a failed fetch is not remembered, so the next request tries again.
 /// </summary>
-internal sealed class ModuleStore
+internal sealed partial class ModuleStore
 {
     private readonly ControlPlaneClient _controlPlane;
     private readonly ILogger<ModuleStore> _logger;
@@ -105,8 +105,7 @@ internal sealed class ModuleStore
             var bytes = await _controlPlane.FetchModuleAsync(sha256, _stopping);
             var fetched = Stopwatch.GetElapsedTime(started);
             var module = await Cache.GetOrCompileAsync(bytes, _stopping);
-            _logger.LogInformation("Fetched module {Sha256} ({Bytes} bytes) in {FetchMs:F1} ms and compiled it in {CompileMs:F1} ms",
-                sha256, bytes.Length, fetched.TotalMilliseconds, (Stopwatch.GetElapsedTime(started) - fetched).TotalMilliseconds);
+            LogFetched(_logger, sha256, bytes.Length, fetched.TotalMilliseconds, (Stopwatch.GetElapsedTime(started) - fetched).TotalMilliseconds);
             return module;
         }
         finally
@@ -115,4 +114,7 @@ internal sealed class ModuleStore
             _fetching.TryRemove(sha256, out _);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched module {Sha256} ({Bytes} bytes) in {FetchMs:F1} ms and compiled it in {CompileMs:F1} ms")]
+    private static partial void LogFetched(ILogger logger, string sha256, int bytes, double fetchMs, double compileMs);
 }

@@ -103,7 +103,7 @@ internal static class CpuBound
 
         public string Run(string rounds)
         {
-            var context = new WasiContext(new InvocationRequest { Args = ["cpu", rounds] });
+            var context = new WasiContext(new InvocationRequest { Args = ["cpu", rounds] }, TimeProvider.System);
             using var store = new Store(_engine, context);
             store.SetEpochDeadline(ulong.MaxValue / 2);
             try

@@ -13,16 +13,6 @@ namespace Platform.Benchmarks.Suites;
 internal static class InvocationLatency
 {
     private const string TrivialExport = """(module (func (export "run") (result i32) (i32.const 42)))""";
-    private const string WatHello = """
-        (module
-          (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-          (memory (export "memory") 1)
-          (data (i32.const 16) "hello")
-          (func (export "_start")
-            (i32.store (i32.const 0) (i32.const 16))
-            (i32.store (i32.const 4) (i32.const 5))
-            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
-        """;
 
     public static IReadOnlyList<Series> Run(Report report, bool quick)
     {
@@ -35,7 +25,7 @@ internal static class InvocationLatency
         var cHello = GuestModules.Bytes("hello");
         var helloModule = engine.InProcessCache().GetOrCompile(cHello);
         var pooledHello = pooled.InProcessCache().GetOrCompile(cHello);
-        var watModule = engine.InProcessCache().GetOrCompile(Module.ConvertText(WatHello));
+        var watModule = engine.InProcessCache().GetOrCompile(Module.ConvertText(GuestWat.Hello));
         var request = new InvocationRequest { Input = "ping"u8.ToArray(), Args = ["hello"], Env = [new("PLATFORM_FUNCTION", "hello")] };
 
         using var trivial = Module.FromText(engine.Engine, "trivial", TrivialExport);

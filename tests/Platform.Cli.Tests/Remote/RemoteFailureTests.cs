@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using Platform.Testing;
 
 namespace Platform.Cli.Tests.Remote;
 
@@ -83,7 +82,7 @@ public sealed class RemoteFailureTests
     [Fact]
     public async Task ConnectionRefused_Exits29WithAClearMessage()
     {
-        var url = $"http://127.0.0.1:{ClosedPort()}";
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
 
         var result = await PlatformCtlProcess.RunAsync([], new Dictionary<string, string?> { ["PLATFORM_URL"] = url, ["PLATFORM_API_KEY"] = "pk_x" }, "functions", "list");
 
@@ -95,7 +94,7 @@ public sealed class RemoteFailureTests
     [Fact]
     public async Task ConnectionRefusedJson_PrintsAProblemDocument()
     {
-        var url = $"http://127.0.0.1:{ClosedPort()}";
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
 
         var result = await PlatformCtlProcess.RunAsync([], new Dictionary<string, string?> { ["PLATFORM_URL"] = url, ["PLATFORM_API_KEY"] = "pk_x" }, "workers", "--json");
 
@@ -150,14 +149,5 @@ public sealed class RemoteFailureTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("Required argument missing", result.Stderr);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -22,29 +22,22 @@ public static class PostgresOutageScenario
     public static async Task<PostgresOutageResult> RunAsync()
     {
         await using var bed = await FaultBed.StartAsync();
-        var clock = new Timeline();
-        var load = SteadyLoad.RunAsync(bed.Api, FaultBed.EchoFunction, PerSecond, Duration, FaultBed.ClientTimeout);
-        var uploads = UploadLoop.RunAsync(bed.Api, clock, UploadInterval, Duration);
-        var stoppedAt = await clock.At(StopAt);
-        await bed.Cluster.Postgres.StopServerAsync();
-        await clock.At(stoppedAt + Outage);
-        await bed.Cluster.Postgres.StartServerAsync();
-        var startedAt = clock.Now;
-        var samples = await load;
-        var uploaded = await uploads;
-        var missing = await UploadLoop.MissingAsync(bed.Api, uploaded);
-
-        var (okAnswers, usageOk) = await bed.UsageAfterFlushAsync(samples);
+        TimeSpan stoppedAt = default, startedAt = default;
+        var run = await LoadUnderFault.RunAsync(bed, PerSecond, Duration, UploadInterval, async clock =>
+        {
+            stoppedAt = await clock.At(StopAt);
+            await bed.Cluster.Postgres.StopServerAsync();
+            await clock.At(stoppedAt + Outage);
+            await bed.Cluster.Postgres.StartServerAsync();
+            startedAt = clock.Now;
+        });
 
         var report = new FaultReport($"PostgreSQL stopped for {Outage.TotalSeconds:0} s under {PerSecond:0} invocations/s and an upload every {UploadInterval.TotalSeconds:0} s");
-        report.Phase("answered before the outage", Timeline.DoneBefore(samples, stoppedAt));
-        report.Phase("in flight when it stopped", Timeline.InFlightAt(samples, stoppedAt));
-        report.Phase("sent while PostgreSQL was down", Timeline.Between(samples, stoppedAt, startedAt));
-        report.Phase("after it started", Timeline.Between(samples, startedAt, TimeSpan.MaxValue));
+        run.ReportPhases(report, stoppedAt, startedAt, "answered before the outage", "in flight when it stopped", "sent while PostgreSQL was down", "after it started");
         report.Fact($"Stopped at {Timeline.Seconds(stoppedAt)} (pg_ctl stop -m immediate), started again at {Timeline.Seconds(startedAt)}.");
-        report.Fact($"Uploads before: {UploadLoop.Describe(uploaded, TimeSpan.Zero, stoppedAt)}; during: {UploadLoop.Describe(uploaded, stoppedAt, startedAt)}; after: {UploadLoop.Describe(uploaded, startedAt, TimeSpan.MaxValue)}. Acknowledged uploads missing afterwards: {missing.Count}.");
-        report.Fact($"Usage counted {usageOk} OK invocations of the {okAnswers} OK answers (the counts of the outage were kept in memory and added after it).");
-        foreach (var failure in LoadStats.Failures(samples, stoppedAt, "the stop")) report.Fact($"Not OK: {failure}.");
-        return new PostgresOutageResult(report, samples, uploaded, missing, stoppedAt, startedAt, okAnswers, usageOk);
+        report.Fact(run.DescribeUploads(stoppedAt, startedAt, "before", "during", "after"));
+        report.Fact($"Usage counted {run.UsageOk} OK invocations of the {run.OkAnswers} OK answers (the counts of the outage were kept in memory and added after it).");
+        foreach (var failure in LoadStats.Failures(run.Samples, stoppedAt, "the stop")) report.Fact($"Not OK: {failure}.");
+        return new PostgresOutageResult(report, run.Samples, run.Uploads, run.MissingUploads, stoppedAt, startedAt, run.OkAnswers, run.UsageOk);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts.V1;
@@ -103,19 +102,15 @@ public sealed class InProcessCluster : IAsyncDisposable
         WaitUntilAsync(live => live.All(w => w.Id != id), $"worker {id} to leave the live set");
 
     /// <summary>Polls the registry, refreshed from the database each time rather than on its timer.</summary>
-    private async Task WaitUntilAsync(Func<IReadOnlyList<WorkerInfo>, bool> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            await Registry.RefreshAsync(CancellationToken.None).Within();
-            if (condition(Registry.Live))
-                return;
-            if (watch.Elapsed > LiveWait)
-                throw new TimeoutException($"waited {watch.Elapsed.TotalSeconds:0.0} s for {what}");
-            await Task.Delay(25);
-        }
-    }
+    private Task WaitUntilAsync(Func<IReadOnlyList<WorkerInfo>, bool> condition, string what) =>
+        Eventually.WaitForAsync(
+            async () =>
+            {
+                await Registry.RefreshAsync(CancellationToken.None).Within();
+                return condition(Registry.Live);
+            },
+            LiveWait,
+            what);
 
     public async ValueTask DisposeAsync()
     {

@@ -30,7 +30,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         _controlPlaneArguments = controlPlaneArguments;
         _workerArguments = workerArguments;
         _workers = new ChildProcess?[workerCount];
-        WorkerUris = Enumerable.Range(0, workerCount).Select(_ => new Uri($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}")).ToArray();
+        WorkerUris = Enumerable.Range(0, workerCount).Select(_ => new Uri($"http://127.0.0.1:{FreePort.Next()}")).ToArray();
     }
 
     public LocalPostgresCluster Postgres { get; }
@@ -40,15 +40,15 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public ChildProcess? ControlPlane { get; private set; }
 
-    public Uri RestUri { get; } = new($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
+    public Uri RestUri { get; } = new($"http://127.0.0.1:{FreePort.Next()}");
 
-    public Uri GrpcUri { get; } = new($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
+    public Uri GrpcUri { get; } = new($"http://127.0.0.1:{FreePort.Next()}");
 
     /// <summary>The control plane's internal listener, which the workers dial.</summary>
-    public Uri ClusterUri { get; } = new($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
+    public Uri ClusterUri { get; } = new($"http://127.0.0.1:{FreePort.Next()}");
 
     /// <summary>The control plane's metrics listener.</summary>
-    public Uri MetricsUri { get; } = new($"http://127.0.0.1:{ServerBinary.FreeLoopbackPort()}");
+    public Uri MetricsUri { get; } = new($"http://127.0.0.1:{FreePort.Next()}");
 
     public IReadOnlyList<Uri> WorkerUris { get; }
 

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 
 namespace Platform.Testing.Processes;
 
@@ -14,13 +12,6 @@ public static class ServerBinary
 
     /// <summary>The dotnet host to run <see cref="Path"/> with: under <c>dotnet test</c> the one running the tests (DOTNET_HOST_PATH), else dotnet from PATH.</summary>
     public static string Host { get; } = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string Find()
     {
