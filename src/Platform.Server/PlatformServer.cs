@@ -20,7 +20,6 @@ public static class PlatformServer
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         var role = ServerRoles.Parse(builder.Configuration[ServerRoles.ConfigurationKey]);
-        ServerRoles.EnsureAvailable(role);
 
         if (role.HasFlag(ServerRole.ControlPlane))
             builder.Services.AddControlPlane(builder.Configuration);
