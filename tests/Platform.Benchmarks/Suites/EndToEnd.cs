@@ -92,7 +92,7 @@ internal static partial class EndToEnd
             + "**Platform (topology A)**: `Platform.Server dev` as a child process (Release build): its private PostgreSQL, the control plane and "
             + "2 workers in one process talking gRPC over loopback (the README's first command), log level Warning (Information only for the worker's per-upload "
             + "compile lines). The function is `examples/wat/hello.wat` deployed as `bench-hello`; every invocation sends `Ada` and must answer `Hello, Ada!`. "
-            + "**Topology B** (worker restart): a throwaway PostgreSQL (`LocalPostgresCluster`, fsync off), `--role control-plane` and ONE `--role worker` as separate processes. "
+            + "**Topology B** (worker restart): a throwaway PostgreSQL (a throwaway `LocalPostgres`, fsync off), `--role control-plane` and ONE `--role worker` as separate processes. "
             + $"REST load: `hey` {Hey.Version} (Go, separate process). gRPC and the µs-resolution latency: .NET clients in this benchmark process (workstation GC). "
             + $"Servers built from {SourceRevision()}. Load average before the suite: {loadBefore}. "
             + "The benchmark tenants' rate and concurrency quotas are lifted (`PUT /v1/tenants/NAME/quotas`; defaults 100/s, burst 200, 16 at once) so that the platform, not a quota, is measured.");
