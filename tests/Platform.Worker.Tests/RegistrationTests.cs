@@ -77,7 +77,7 @@ public sealed class RegistrationTests
             Assert.Equal(0, controlPlane.State.FetchCount(pushed.Sha256));
 
             var result = await second.InvokeAsync(pushed);
-            Assert.Equal("OK", result.Outcome);
+            Assert.Equal(InvocationOutcome.Ok, result.Outcome);
             Assert.Equal("hello", result.Output.ToStringUtf8());
             Assert.Equal(workerId, result.WorkerId);
             var fetched = await second.InvokeAsync(uploadedWhileDown);
@@ -128,7 +128,7 @@ public sealed class RegistrationTests
 
         // Serving without a control plane.
         await worker.PushAsync(guest);
-        Assert.Equal("OK", (await worker.InvokeAsync(guest)).Outcome);
+        Assert.Equal(InvocationOutcome.Ok, (await worker.InvokeAsync(guest)).Outcome);
         await Task.Delay(300);
 
         await using var controlPlane = await FakeControlPlane.StartAsync(port);

@@ -54,7 +54,7 @@ internal static class InvocationRest
     {
         var response = http.Response;
         response.Headers[InvocationIdHeader] = reply.InvocationId;
-        response.Headers[OutcomeHeader] = reply.Outcome;
+        response.Headers[OutcomeHeader] = reply.Code;
         response.Headers[FuelHeader] = reply.FuelConsumed.ToString(CultureInfo.InvariantCulture);
         response.Headers[DurationHeader] = (reply.DurationUs / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
         response.Headers[WorkerHeader] = reply.Worker;
@@ -72,12 +72,12 @@ internal static class InvocationRest
         response.StatusCode = OutcomeStatus.Http(reply.Outcome);
         response.ContentType = ProblemWriter.ContentType;
         var problem = new InvocationProblem(
-            $"urn:platform:error:{reply.Outcome.ToLowerInvariant().Replace('_', '-')}",
-            reply.Outcome,
+            $"urn:platform:error:{reply.Code.ToLowerInvariant().Replace('_', '-')}",
+            reply.Code,
             response.StatusCode,
-            reply.Message ?? reply.Outcome,
+            reply.Message ?? reply.Code,
             http.Request.Path.Value,
-            reply.Outcome,
+            reply.Code,
             reply.InvocationId,
             reply.Function,
             reply.Version,

@@ -172,7 +172,7 @@ internal static partial class EndToEnd
                 ModuleSha256 = deployed.Sha256,
                 Input = grpcInput,
             }, clusterHeaders, DateTime.UtcNow.AddSeconds(30));
-            if (r.Outcome != "OK" || r.Output.ToStringUtf8() != Expected) throw new InvalidOperationException($"worker answered {r.Outcome} {r.Message}");
+            if (r.Outcome != InvocationOutcome.Ok || r.Output.ToStringUtf8() != Expected) throw new InvalidOperationException($"worker answered {r.Outcome} {r.Message}");
         }
 
         // The invoke path's PostgreSQL round trip, as the control plane runs it: the API-key lookup
@@ -639,7 +639,7 @@ internal static partial class EndToEnd
                     Input = grpcInput,
                 }, clusterHeaders, DateTime.UtcNow.AddSeconds(30));
                 firstMs = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-                if (r.Outcome != "OK") throw new InvalidOperationException($"direct first invoke after restart: {r.Outcome} {r.Message}");
+                if (r.Outcome != InvocationOutcome.Ok) throw new InvalidOperationException($"direct first invoke after restart: {r.Outcome} {r.Message}");
                 sandboxMs = r.DurationUs / 1000.0;
                 firstLabel = "worker Invoke direct (new channel)";
                 t = Stopwatch.GetTimestamp();
