@@ -13,6 +13,7 @@ using Platform.ControlPlane.HttpTrigger;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Usage;
 using Platform.Hosting;
+using Platform.Hosting.Listeners;
 
 namespace Platform.ControlPlane;
 
@@ -37,9 +38,9 @@ public static class ControlPlaneApplicationExtensions
         app.UseMiddleware<ClusterTokenGate>(app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterToken ?? "");
         app.UseMiddleware<CallerMiddleware>();
 
-        var rest = new ListenerAffinity(ControlPlaneListeners.Rest);
-        var grpc = new ListenerAffinity(ControlPlaneListeners.Grpc);
-        var cluster = new ListenerAffinity(ControlPlaneListeners.Cluster);
+        var rest = new ListenerAffinity(ListenerNames.Rest);
+        var grpc = new ListenerAffinity(ListenerNames.Grpc);
+        var cluster = new ListenerAffinity(ListenerNames.Cluster);
         var v1 = app.MapGroup("/v1").WithMetadata(rest);
         TenantRest.Map(v1);
         FunctionRest.Map(v1);

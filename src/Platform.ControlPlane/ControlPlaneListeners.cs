@@ -1,5 +1,4 @@
-using System.Net;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Platform.Hosting.Listeners;
 
 namespace Platform.ControlPlane;
 
@@ -11,35 +10,19 @@ namespace Platform.ControlPlane;
 /// </summary>
 public sealed class ControlPlaneListeners
 {
-    internal const string ConnectionItemKey = "platform.listener";
-    internal const string Rest = "rest";
-    internal const string Grpc = "grpc";
-    internal const string Cluster = "cluster";
+    internal Listener? Rest { get; set; }
 
-    internal ListenOptions? RestListen { get; set; }
+    internal Listener? Grpc { get; set; }
 
-    internal ListenOptions? GrpcListen { get; set; }
+    internal Listener? Cluster { get; set; }
 
-    internal ListenOptions? ClusterListen { get; set; }
+    public Uri RestUri => Bound(Rest).Uri;
 
-    internal string RestHost { get; set; } = "127.0.0.1";
-
-    internal string GrpcHost { get; set; } = "127.0.0.1";
-
-    internal string ClusterHost { get; set; } = "127.0.0.1";
-
-    public Uri RestUri => Describe(RestListen, RestHost);
-
-    public Uri GrpcUri => Describe(GrpcListen, GrpcHost);
+    public Uri GrpcUri => Bound(Grpc).Uri;
 
     /// <summary>The internal gRPC listener of <c>platform.v1.ClusterService</c> (<c>Platform:ClusterUrl</c>).</summary>
-    public Uri ClusterUri => Describe(ClusterListen, ClusterHost);
+    public Uri ClusterUri => Bound(Cluster).Uri;
 
-    private static Uri Describe(ListenOptions? listen, string host)
-    {
-        if (listen?.EndPoint is not IPEndPoint endpoint)
-            throw new InvalidOperationException("the control plane's listeners are not bound yet");
-        var shownHost = host is "0.0.0.0" or "[::]" or "*" or "+" ? "127.0.0.1" : host;
-        return new Uri($"http://{shownHost}:{endpoint.Port}");
-    }
+    private static Listener Bound(Listener? listener) =>
+        listener ?? throw new InvalidOperationException("the control plane's listeners are not bound yet");
 }

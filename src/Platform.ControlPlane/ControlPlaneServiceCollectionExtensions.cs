@@ -24,6 +24,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 using Platform.Hosting;
+using Platform.Hosting.Listeners;
 
 namespace Platform.ControlPlane;
 
@@ -109,24 +110,16 @@ public static class ControlPlaneServiceCollectionExtensions
         if (!ListenAddress.TryParse(o.RestUrl, out var rest, out _) || !ListenAddress.TryParse(o.GrpcUrl, out var grpc, out _)
             || !ListenAddress.TryParse(o.ClusterUrl, out var cluster, out _))
             return;
-        listeners.RestHost = rest.Host;
-        listeners.GrpcHost = grpc.Host;
-        listeners.ClusterHost = cluster.Host;
-        listeners.RestListen = Listen(kestrel, rest, HttpProtocols.Http1, ControlPlaneListeners.Rest);
-        listeners.GrpcListen = Listen(kestrel, grpc, HttpProtocols.Http2, ControlPlaneListeners.Grpc);
-        listeners.ClusterListen = Listen(kestrel, cluster, HttpProtocols.Http2, ControlPlaneListeners.Cluster);
+        listeners.Rest = Bind(kestrel, new Listener(ListenerNames.Rest, rest, HttpProtocols.Http1));
+        listeners.Grpc = Bind(kestrel, new Listener(ListenerNames.Grpc, grpc, HttpProtocols.Http2));
+        listeners.Cluster = Bind(kestrel, new Listener(ListenerNames.Cluster, cluster, HttpProtocols.Http2));
     }
 
-    private static ListenOptions Listen(KestrelServerOptions kestrel, ListenAddress address, HttpProtocols protocols, string tag) =>
-        address.Bind(kestrel, listen =>
-        {
-            listen.Protocols = protocols;
-            listen.Use(next => connection =>
-            {
-                connection.Items[ControlPlaneListeners.ConnectionItemKey] = tag;
-                return next(connection);
-            });
-        });
+    private static Listener Bind(KestrelServerOptions kestrel, Listener listener)
+    {
+        listener.Bind(kestrel);
+        return listener;
+    }
 
     private static NpgsqlDataSourceBuilder CreateDataSourceBuilder(string connectionString)
     {

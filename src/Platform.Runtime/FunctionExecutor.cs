@@ -47,7 +47,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
                 ?? throw new InvalidModuleException("the module exports no _start function");
             start();
         }
-        catch (WasmtimeException ex) when (instance is null && ex.Message.Contains("maximum concurrent", StringComparison.Ordinal))
+        catch (WasmtimeException ex) when (instance is null && WasmtimeMessages.IsPoolExhausted(ex))
         {
             activity?.SetStatus(ActivityStatusCode.Error, "every sandbox slot is in use");
             throw new SandboxOverloadedException("every sandbox slot is in use", ex);

@@ -21,7 +21,6 @@ public static class PlatformServer
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var role = ServerRoles.Parse(builder.Configuration[ServerRoles.ConfigurationKey]);
-        ServerRoles.EnsureAvailable(role);
 
         if (role.HasFlag(ServerRole.ControlPlane))
             builder.Services.AddControlPlane(builder.Configuration);

@@ -14,9 +14,6 @@ public static class ServerRoles
     /// <summary>The configuration key: <c>--role</c> on the command line, <c>role</c> in settings.</summary>
     public const string ConfigurationKey = "role";
 
-    /// <summary>Roles this build can run.</summary>
-    public const ServerRole Available = ServerRole.All;
-
     public const ServerRole Default = ServerRole.ControlPlane;
 
     public static ServerRole Parse(string? value) => value?.Trim().ToLowerInvariant() switch
@@ -27,12 +24,6 @@ public static class ServerRoles
         "worker" => ServerRole.Worker,
         _ => throw new ServerConfigurationException($"unknown role '{value}': use --role all, --role control-plane or --role worker"),
     };
-
-    public static void EnsureAvailable(ServerRole role)
-    {
-        if ((role & ~Available) != 0)
-            throw new ServerConfigurationException($"role '{Name(role)}' is not available in this build: it has only the control-plane role (--role control-plane)");
-    }
 
     public static string Name(ServerRole role) => role switch
     {

@@ -14,6 +14,7 @@ using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
 using Platform.Worker.Telemetry;
 using Platform.Hosting;
+using Platform.Hosting.Listeners;
 
 namespace Platform.Worker;
 
@@ -92,17 +93,7 @@ public static class WorkerServiceCollectionExtensions
         // An invalid URL is reported by the options validator with the key's name.
         if (!ListenAddress.TryParse(options.Value.WorkerUrl, out var address, out _))
             return;
-        listener.Host = address.Host;
-        listener.IsAny = address.IsAny;
-
-        listener.Listen = address.Bind(kestrel, listen =>
-        {
-            listen.Protocols = HttpProtocols.Http2;
-            listen.Use(next => connection =>
-            {
-                connection.Items[WorkerListener.ConnectionItemKey] = WorkerListener.ConnectionItemValue;
-                return next(connection);
-            });
-        });
+        listener.Listener = new Listener(ListenerNames.Worker, address, HttpProtocols.Http2);
+        listener.Listener.Bind(kestrel);
     }
 }

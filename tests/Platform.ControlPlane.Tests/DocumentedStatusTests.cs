@@ -24,8 +24,8 @@ public sealed partial class DocumentedStatusTests
             if (OutcomeCodes.TryParse(row.Code, out var outcome))
             {
                 Assert.Equal(outcome.ToCode(), row.Code);
-                Assert.True(OutcomeStatus.Http(row.Code) == row.Http, $"README: {row.Code} is HTTP {row.Http}, invocations answer {OutcomeStatus.Http(row.Code)}");
-                Assert.True(Name(OutcomeStatus.Grpc(row.Code)) == row.Grpc, $"README: {row.Code} is gRPC {row.Grpc}, invocations answer {Name(OutcomeStatus.Grpc(row.Code))}");
+                Assert.True(OutcomeStatus.Http(outcome) == row.Http, $"README: {row.Code} is HTTP {row.Http}, invocations answer {OutcomeStatus.Http(outcome)}");
+                Assert.True(Name(OutcomeStatus.Grpc(outcome)) == row.Grpc, $"README: {row.Code} is gRPC {row.Grpc}, invocations answer {Name(OutcomeStatus.Grpc(outcome))}");
             }
             else
             {

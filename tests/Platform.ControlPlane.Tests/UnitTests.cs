@@ -9,6 +9,7 @@ using Platform.ControlPlane.Keys;
 using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Validation;
 using Platform.Hosting;
+using Platform.Hosting.Listeners;
 
 namespace Platform.ControlPlane.Tests;
 
@@ -114,6 +115,9 @@ public sealed class UnitTests
     [InlineData("https://127.0.0.1:8080", false, false, 0)]
     [InlineData("http://example.com:8080", false, false, 0)]
     [InlineData("http://127.0.0.1:8080/path", false, false, 0)]
+    [InlineData("http://127.0.0.1", false, false, 0)]
+    [InlineData("http://[::]:9000/", true, true, 9000)]
+    [InlineData("http://127.0.0.1:99999", false, false, 0)]
     [InlineData("", false, false, 0)]
     [InlineData("not a url", false, false, 0)]
     public void ListenAddress_Parse(string url, bool ok, bool any, int port)

@@ -10,6 +10,7 @@ using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Telemetry;
 using Platform.ControlPlane.Usage;
 using Polly;
+using Outcome = Platform.Runtime.Outcome;
 
 namespace Platform.ControlPlane.Tests;
 
@@ -172,15 +173,15 @@ public sealed class UsageTests(PostgresFixture postgres)
         var broken = new UsageFlusher(aggregator, new UsageStore(new Db(unreachable, ResiliencePipeline.Empty), options), options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<UsageFlusher>.Instance);
         var working = new UsageFlusher(aggregator, host.Services.GetRequiredService<UsageStore>(), options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<UsageFlusher>.Instance);
 
-        aggregator.Record(tenantId, "f", "OK", 100, 1000);
-        aggregator.Record(tenantId, "f", "TRAP", 50, 500);
+        aggregator.Record(tenantId, "f", Outcome.Ok, 100, 1000);
+        aggregator.Record(tenantId, "f", Outcome.Trap, 50, 500);
         Assert.False(await broken.FlushAsync(CancellationToken.None).Within());
         Assert.Equal(1, aggregator.PendingKeys);
-        aggregator.Record(tenantId, "f", "OK", 25, 250);
+        aggregator.Record(tenantId, "f", Outcome.Ok, 25, 250);
         Assert.True(await working.FlushAsync(CancellationToken.None).Within());
         Assert.Equal(0, aggregator.PendingKeys);
         // A second flush in the same minute adds to the row.
-        aggregator.Record(tenantId, "f", "TRAP", 5, 50);
+        aggregator.Record(tenantId, "f", Outcome.Trap, 5, 50);
         Assert.True(await working.FlushAsync(CancellationToken.None).Within());
 
         var usage = await GetUsageAsync(host, key, "/v1/usage");
@@ -235,11 +236,11 @@ public sealed class UsageTests(PostgresFixture postgres)
         var aggregator = new UsageAggregator(Options.Create(new UsageOptions { MaxPendingKeys = 2 }), clock);
         var tenant = Guid.NewGuid();
 
-        aggregator.Record(tenant, "a", "OK", 10, 100);
-        aggregator.Record(tenant, "a", "TIMEOUT", 20, 200);
+        aggregator.Record(tenant, "a", Outcome.Ok, 10, 100);
+        aggregator.Record(tenant, "a", Outcome.Timeout, 20, 200);
         clock.Advance(TimeSpan.FromSeconds(40));
-        aggregator.Record(tenant, "a", "OK", 1, 1);
-        aggregator.Record(tenant, "b", "OK", 1, 1);
+        aggregator.Record(tenant, "a", Outcome.Ok, 1, 1);
+        aggregator.Record(tenant, "b", Outcome.Ok, 1, 1);
         Assert.Equal(2, aggregator.PendingKeys);
         Assert.Equal(1, aggregator.Dropped);
 
@@ -251,8 +252,8 @@ public sealed class UsageTests(PostgresFixture postgres)
 
         // Meanwhile a drained bucket and a new one are counted; the failed flush gives back what fits
         // (merged into the bucket counted again), the other drained bucket is over the cap and dropped.
-        aggregator.Record(tenant, "a", "OK", 5, 5);
-        aggregator.Record(tenant, "b", "OK", 7, 7);
+        aggregator.Record(tenant, "a", Outcome.Ok, 5, 5);
+        aggregator.Record(tenant, "b", Outcome.Ok, 7, 7);
         aggregator.Restore(drained);
         Assert.Equal(2, aggregator.PendingKeys);
         Assert.Equal(1 + 2, aggregator.Dropped);

@@ -1,6 +1,7 @@
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 using Npgsql;
+using Platform.Server.Postgres;
 using Testcontainers.PostgreSql;
 using Xunit;
 
@@ -10,7 +11,7 @@ namespace Platform.Testing;
 /// A real PostgreSQL for a test assembly (share it through an xunit collection fixture), chosen
 /// in this order: <c>PLATFORM_TEST_DATABASE</c> (a connection string whose user may create
 /// databases); Testcontainers when a Docker engine answers; otherwise a
-/// <see cref="LocalPostgresCluster"/> built from the machine's PostgreSQL binaries. Tests get
+/// throwaway <see cref="LocalPostgres"/> built from the machine's PostgreSQL binaries. Tests get
 /// their own fresh database from <see cref="CreateDatabaseAsync"/>.
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
@@ -20,7 +21,7 @@ public sealed class PostgresFixture : IAsyncLifetime
     private readonly Lock _prefetchGate = new();
     private Task<TestDatabase>? _prefetched;
     private PostgreSqlContainer? _container;
-    private LocalPostgresCluster? _cluster;
+    private LocalPostgres? _cluster;
 
     /// <summary>Connection string of the server's maintenance database.</summary>
     public string ConnectionString { get; private set; } = "";
@@ -40,8 +41,8 @@ public sealed class PostgresFixture : IAsyncLifetime
         if (await TryStartContainerAsync())
             return;
 
-        _cluster = await LocalPostgresCluster.StartAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        ConnectionString = _cluster.ConnectionString;
+        _cluster = await LocalPostgres.StartThrowawayAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        ConnectionString = _cluster.ConnectionString("postgres", maxPoolSize: 20);
         Source = $"local cluster on port {_cluster.Port}";
     }
 

@@ -13,24 +13,24 @@ public sealed class InvokeTests
         new() { Fuel = fuel, MemoryMb = memoryMb, TimeoutMs = timeoutMs, MaxOutputBytes = maxOutput, MaxLogBytes = 64 << 10 };
 
     [Theory]
-    [InlineData("OK")]
-    [InlineData("OUT_OF_FUEL")]
-    [InlineData("TIMEOUT")]
-    [InlineData("MEMORY_LIMIT")]
-    [InlineData("TRAP")]
-    [InlineData("EXIT_NONZERO")]
-    [InlineData("OUTPUT_LIMIT")]
-    public async Task Invoke_EachOutcome_SurfacesInTheResponse(string outcome)
+    [InlineData(InvocationOutcome.Ok)]
+    [InlineData(InvocationOutcome.OutOfFuel)]
+    [InlineData(InvocationOutcome.Timeout)]
+    [InlineData(InvocationOutcome.MemoryLimit)]
+    [InlineData(InvocationOutcome.Trap)]
+    [InlineData(InvocationOutcome.ExitNonzero)]
+    [InlineData(InvocationOutcome.OutputLimit)]
+    public async Task Invoke_EachOutcome_SurfacesInTheResponse(InvocationOutcome outcome)
     {
         var (wat, limits) = outcome switch
         {
-            "OK" => (Wat.Hello, Limits()),
-            "OUT_OF_FUEL" => (Wat.Spin, Limits(fuel: 100_000)),
-            "TIMEOUT" => (Wat.Spin, Limits(fuel: 1_000_000_000_000, timeoutMs: 200)),
-            "MEMORY_LIMIT" => (Wat.MemoryBomb, Limits(memoryMb: 2)),
-            "TRAP" => (Wat.Unreachable, Limits()),
-            "EXIT_NONZERO" => (Wat.Exit(7), Limits()),
-            "OUTPUT_LIMIT" => (Wat.Flood, Limits(maxOutput: 10_000)),
+            InvocationOutcome.Ok => (Wat.Hello, Limits()),
+            InvocationOutcome.OutOfFuel => (Wat.Spin, Limits(fuel: 100_000)),
+            InvocationOutcome.Timeout => (Wat.Spin, Limits(fuel: 1_000_000_000_000, timeoutMs: 200)),
+            InvocationOutcome.MemoryLimit => (Wat.MemoryBomb, Limits(memoryMb: 2)),
+            InvocationOutcome.Trap => (Wat.Unreachable, Limits()),
+            InvocationOutcome.ExitNonzero => (Wat.Exit(7), Limits()),
+            InvocationOutcome.OutputLimit => (Wat.Flood, Limits(maxOutput: 10_000)),
             _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
         };
         await using var worker = await TestWorker.StartAsync();
@@ -44,31 +44,31 @@ public sealed class InvokeTests
         Assert.True(result.DurationUs > 0);
         // A guest stopped by its timeout in a call-free loop reports no fuel: Wasmtime had not yet
         // written the loop's fuel count back to the store (a runtime matter, reported as is).
-        if (outcome != "TIMEOUT") Assert.True(result.FuelConsumed > 0, $"fuel consumed: {result.FuelConsumed}");
+        if (outcome != InvocationOutcome.Timeout) Assert.True(result.FuelConsumed > 0, $"fuel consumed: {result.FuelConsumed}");
         switch (outcome)
         {
-            case "OK":
+            case InvocationOutcome.Ok:
                 Assert.Equal("hello", result.Output.ToStringUtf8());
                 Assert.Empty(result.Message);
                 break;
-            case "OUT_OF_FUEL":
+            case InvocationOutcome.OutOfFuel:
                 Assert.Equal(100_000, result.FuelConsumed);
                 break;
-            case "TIMEOUT":
+            case InvocationOutcome.Timeout:
                 Assert.InRange(result.DurationUs, 150_000, 3_000_000);
                 break;
-            case "TRAP":
+            case InvocationOutcome.Trap:
                 Assert.Contains("unreachable", result.Message, StringComparison.OrdinalIgnoreCase);
                 break;
-            case "EXIT_NONZERO":
+            case InvocationOutcome.ExitNonzero:
                 Assert.Equal(7, result.ExitCode);
                 break;
-            case "OUTPUT_LIMIT":
+            case InvocationOutcome.OutputLimit:
                 Assert.InRange(result.Output.Length, 1, 10_000);
                 break;
         }
 
-        if (outcome != "OK") Assert.NotEmpty(result.Message);
+        if (outcome != InvocationOutcome.Ok) Assert.NotEmpty(result.Message);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class InvokeTests
 
         var result = await worker.InvokeAsync(garbage);
 
-        Assert.Equal("INVALID_MODULE", result.Outcome);
+        Assert.Equal(InvocationOutcome.InvalidModule, result.Outcome);
         Assert.NotEmpty(result.Message);
         Assert.Empty((await worker.StatusAsync()).Modules);
     }
@@ -96,7 +96,7 @@ public sealed class InvokeTests
 
         var result = await worker.InvokeAsync(noStart);
 
-        Assert.Equal("INVALID_MODULE", result.Outcome);
+        Assert.Equal(InvocationOutcome.InvalidModule, result.Outcome);
         Assert.Contains("_start", result.Message, StringComparison.Ordinal);
     }
 
@@ -119,7 +119,7 @@ public sealed class InvokeTests
             request.Env["PLATFORM_INVOCATION_ID"] = "evil";
         });
 
-        Assert.Equal("OK", result.Outcome);
+        Assert.Equal(InvocationOutcome.Ok, result.Outcome);
         var strings = result.Output.ToStringUtf8().Split('\0', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(
             ["fn", "--greeting", "hi there", "GREETING=hello", "PLATFORM_TENANT=acme", "PLATFORM_FUNCTION=fn", "PLATFORM_VERSION=3", "PLATFORM_INVOCATION_ID=inv-123"],
@@ -138,9 +138,9 @@ public sealed class InvokeTests
         var greeting = await worker.InvokeAsync(hello);
         var listing = await worker.InvokeAsync(env, edit: request => request.Env["PLATFORM_FUNCTION"] = "evil");
 
-        Assert.Equal("OK", greeting.Outcome);
+        Assert.Equal(InvocationOutcome.Ok, greeting.Outcome);
         Assert.Equal("Hello from Platform! (function fn)\n", greeting.Output.ToStringUtf8());
-        Assert.Equal("OK", listing.Outcome);
+        Assert.Equal(InvocationOutcome.Ok, listing.Outcome);
         var lines = listing.Output.ToStringUtf8().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("arg[0]=fn", lines);
         Assert.Contains("PLATFORM_FUNCTION=fn", lines);
@@ -159,7 +159,7 @@ public sealed class InvokeTests
 
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => worker.InvokeAsync(guest, input: $"call {i}")));
 
-        Assert.All(results, r => Assert.Equal("OK", r.Outcome));
+        Assert.All(results, r => Assert.Equal(InvocationOutcome.Ok, r.Outcome));
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"call {i}"), results.Select(r => r.Output.ToStringUtf8()));
         Assert.Equal(1, controlPlane.State.FetchCount(guest.Sha256));
         var status = await worker.StatusAsync();
@@ -167,7 +167,7 @@ public sealed class InvokeTests
         Assert.Equal([guest.Sha256], status.Modules);
 
         // Later calls run from the cache.
-        Assert.Equal("OK", (await worker.InvokeAsync(guest, input: "again")).Outcome);
+        Assert.Equal(InvocationOutcome.Ok, (await worker.InvokeAsync(guest, input: "again")).Outcome);
         Assert.Equal(1, controlPlane.State.FetchCount(guest.Sha256));
     }
 
@@ -179,7 +179,7 @@ public sealed class InvokeTests
         var unknown = Guest.FromWat(GuestWat.Writes("nowhere"));
 
         var watch = Stopwatch.StartNew();
-        var ex = await RpcAssert.FailsAsync(() => worker.InvokeAsync(unknown), StatusCode.Unavailable, "UNAVAILABLE");
+        var ex = await RpcAssert.FailsAsync(() => worker.InvokeAsync(unknown), StatusCode.Unavailable, RefusalReason.ModuleUnavailable);
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
         Assert.Contains(unknown.Sha256, ex.Status.Detail, StringComparison.Ordinal);
@@ -188,7 +188,7 @@ public sealed class InvokeTests
         // A failure is not remembered: once the control plane has it, the next call fetches it.
         controlPlane.State.Add(unknown);
         var result = await worker.InvokeAsync(unknown);
-        Assert.Equal("OK", result.Outcome);
+        Assert.Equal(InvocationOutcome.Ok, result.Outcome);
         Assert.Equal("nowhere", result.Output.ToStringUtf8());
     }
 
@@ -198,7 +198,7 @@ public sealed class InvokeTests
         await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["ControlPlaneUrl"] = $"http://127.0.0.1:{FreePort.Next()}" });
         var watch = Stopwatch.StartNew();
 
-        await RpcAssert.FailsAsync(() => worker.InvokeAsync(Guest.FromWat(Wat.Hello)), StatusCode.Unavailable, "UNAVAILABLE");
+        await RpcAssert.FailsAsync(() => worker.InvokeAsync(Guest.FromWat(Wat.Hello)), StatusCode.Unavailable, RefusalReason.ModuleUnavailable);
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
@@ -211,8 +211,8 @@ public sealed class InvokeTests
 
         var queued = worker.InvokeAsync(hello);
 
-        Assert.Equal("TIMEOUT", (await slow).Outcome);
-        Assert.Equal("OK", (await queued).Outcome);
+        Assert.Equal(InvocationOutcome.Timeout, (await slow).Outcome);
+        Assert.Equal(InvocationOutcome.Ok, (await queued).Outcome);
     }
 
     [Fact]
@@ -222,10 +222,10 @@ public sealed class InvokeTests
         await using var _ = worker;
 
         var watch = Stopwatch.StartNew();
-        await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, "OVERLOADED");
+        await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, RefusalReason.Overloaded);
         // Refused without waiting for the 5 s queue timeout (how much sooner depends on the machine's load).
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the refusal took {watch.Elapsed}");
-        Assert.Equal("TIMEOUT", (await slow).Outcome);
+        Assert.Equal(InvocationOutcome.Timeout, (await slow).Outcome);
     }
 
     [Fact]
@@ -236,10 +236,10 @@ public sealed class InvokeTests
 
         // OVERLOADED itself says the call gave up after the 20 ms queue timeout instead of waiting for
         // the slot (a waiting call would have run once it freed); the round trip is not timed.
-        await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, "OVERLOADED");
+        await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, RefusalReason.Overloaded);
 
-        Assert.Equal("TIMEOUT", (await slow).Outcome);
-        Assert.Equal("OK", (await worker.InvokeAsync(hello)).Outcome);
+        Assert.Equal(InvocationOutcome.Timeout, (await slow).Outcome);
+        Assert.Equal(InvocationOutcome.Ok, (await worker.InvokeAsync(hello)).Outcome);
         Assert.Equal(0, (await worker.StatusAsync()).InFlight);
     }
 
@@ -276,7 +276,7 @@ public sealed class InvokeTests
 
         var result = await worker.InvokeAsync(echo, input: input);
 
-        Assert.Equal("OK", result.Outcome);
+        Assert.Equal(InvocationOutcome.Ok, result.Outcome);
         Assert.Equal(input.Length, result.Output.Length);
     }
 
@@ -294,7 +294,7 @@ public sealed class InvokeTests
             // The sandbox's timeout is cut to the deadline: the answer is TIMEOUT, or the
             // deadline when the answer does not make it back in time.
             var result = await worker.Client.InvokeAsync(request, deadline: DateTime.UtcNow.AddMilliseconds(500)).ResponseAsync.WaitAsync(TestTimeouts.Default);
-            Assert.Equal("TIMEOUT", result.Outcome);
+            Assert.Equal(InvocationOutcome.Timeout, result.Outcome);
             Assert.InRange(result.DurationUs, 300_000, 600_000);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded)
@@ -321,7 +321,7 @@ public sealed class InvokeTests
             Limits = new InvocationLimits { Fuel = fuel },
         };
 
-        await RpcAssert.FailsAsync(() => worker.Client.InvokeAsync(request, deadline: TestWorker.Deadline()).ResponseAsync, StatusCode.InvalidArgument, "INVALID_ARGUMENT");
+        await RpcAssert.FailsAsync(() => worker.Client.InvokeAsync(request, deadline: TestWorker.Deadline()).ResponseAsync, StatusCode.InvalidArgument, RefusalReason.InvalidArgument);
     }
 
     [Fact]
@@ -335,7 +335,7 @@ public sealed class InvokeTests
             new WorkerInvokeRequest { Function = "fn", ModuleSha256 = echo.Sha256, Input = ByteString.CopyFrom("abc", Encoding.UTF8) },
             deadline: TestWorker.Deadline()).ResponseAsync.WaitAsync(TestTimeouts.Default);
 
-        Assert.Equal("OK", result.Outcome);
+        Assert.Equal(InvocationOutcome.Ok, result.Outcome);
         Assert.Equal("abc", result.Output.ToStringUtf8());
     }
 
@@ -354,7 +354,7 @@ public sealed class InvokeTests
         Assert.True(evicted.Evicted);
         Assert.False(again.Evicted);
         Assert.Empty((await worker.StatusAsync()).Modules);
-        Assert.Equal("OK", (await worker.InvokeAsync(guest)).Outcome);
+        Assert.Equal(InvocationOutcome.Ok, (await worker.InvokeAsync(guest)).Outcome);
         Assert.Equal(1, controlPlane.State.FetchCount(guest.Sha256));
         Assert.Equal(2, (await worker.StatusAsync()).Compiles);
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Grpc.Core;
+using Platform.Contracts.V1;
 
 namespace Platform.Worker.Tests;
 
@@ -20,7 +21,7 @@ public sealed class PushTests
         Assert.Equal([guest.Sha256], afterPush.Modules);
 
         var result = await worker.InvokeAsync(guest);
-        Assert.Equal("OK", result.Outcome);
+        Assert.Equal(InvocationOutcome.Ok, result.Outcome);
         Assert.Equal("hello", result.Output.ToStringUtf8());
         Assert.Equal(0, result.ExitCode);
         Assert.True(result.FuelConsumed > 0);
@@ -55,7 +56,7 @@ public sealed class PushTests
 
         var ex = await RpcAssert.FailsAsync(
             () => TestWorker.PushAsync(worker.Client, other.Sha256, guest.Bytes, guest.Bytes.Length),
-            StatusCode.InvalidArgument, "INVALID_ARGUMENT");
+            StatusCode.InvalidArgument, RefusalReason.InvalidArgument);
         Assert.Contains(guest.Sha256, ex.Status.Detail, StringComparison.Ordinal);
 
         var status = await worker.StatusAsync();
@@ -72,7 +73,7 @@ public sealed class PushTests
 
         var ex = await RpcAssert.FailsAsync(
             () => TestWorker.PushAsync(worker.Client, guest.Sha256, guest.Bytes, guest.Bytes.Length),
-            StatusCode.ResourceExhausted, "PAYLOAD_TOO_LARGE");
+            StatusCode.ResourceExhausted, RefusalReason.PayloadTooLarge);
         Assert.Contains("Platform:MaxModuleBytes", ex.Status.Detail, StringComparison.Ordinal);
         Assert.Empty((await worker.StatusAsync()).Modules);
     }
@@ -85,7 +86,7 @@ public sealed class PushTests
 
         await RpcAssert.FailsAsync(
             () => TestWorker.PushAsync(worker.Client, guest.Sha256, guest.Bytes, announcedSize: 0, chunkBytes: 1024),
-            StatusCode.ResourceExhausted, "PAYLOAD_TOO_LARGE");
+            StatusCode.ResourceExhausted, RefusalReason.PayloadTooLarge);
         var status = await worker.StatusAsync();
         Assert.Empty(status.Modules);
         Assert.Equal(0, status.Compiles);
@@ -99,7 +100,7 @@ public sealed class PushTests
 
         await RpcAssert.FailsAsync(
             () => TestWorker.PushAsync(worker.Client, guest.Sha256, guest.Bytes, guest.Bytes.Length + 10),
-            StatusCode.InvalidArgument, "INVALID_ARGUMENT");
+            StatusCode.InvalidArgument, RefusalReason.InvalidArgument);
         Assert.Empty((await worker.StatusAsync()).Modules);
     }
 
@@ -109,7 +110,7 @@ public sealed class PushTests
         await using var worker = await TestWorker.StartAsync();
         var garbage = Guest.FromBytes("this is not WebAssembly"u8.ToArray());
 
-        await RpcAssert.FailsAsync(() => worker.PushAsync(garbage), StatusCode.InvalidArgument, "INVALID_MODULE");
+        await RpcAssert.FailsAsync(() => worker.PushAsync(garbage), StatusCode.InvalidArgument, RefusalReason.InvalidModule);
         Assert.Empty((await worker.StatusAsync()).Modules);
     }
 
@@ -124,6 +125,6 @@ public sealed class PushTests
         var pushed = await worker.PushAsync(guest, chunkBytes: 64 * 1024);
 
         Assert.True(pushed.Compiled);
-        Assert.Equal("OK", (await worker.InvokeAsync(guest)).Outcome);
+        Assert.Equal(InvocationOutcome.Ok, (await worker.InvokeAsync(guest)).Outcome);
     }
 }

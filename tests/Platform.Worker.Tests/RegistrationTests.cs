@@ -80,7 +80,7 @@ public sealed class RegistrationTests
             Assert.Equal(0, controlPlane.State.FetchCount(pushed.Sha256));
 
             var result = await second.InvokeAsync(pushed);
-            Assert.Equal("OK", result.Outcome);
+            Assert.Equal(InvocationOutcome.Ok, result.Outcome);
             Assert.Equal("hello", result.Output.ToStringUtf8());
             Assert.Equal(workerId, result.WorkerId);
             var fetched = await second.InvokeAsync(uploadedWhileDown);
@@ -131,7 +131,7 @@ public sealed class RegistrationTests
 
         // Serving without a control plane.
         await worker.PushAsync(guest);
-        Assert.Equal("OK", (await worker.InvokeAsync(guest)).Outcome);
+        Assert.Equal(InvocationOutcome.Ok, (await worker.InvokeAsync(guest)).Outcome);
         await DropOneDialAsync(port);
 
         await using var controlPlane = await FakeControlPlane.StartAsync(port);

@@ -1,11 +1,22 @@
 using Google.Rpc;
 using Grpc.Core;
+using Platform.Contracts.V1;
 
 namespace Platform.Worker.Tests;
 
 internal static class RpcAssert
 {
-    /// <summary>Awaits a call that must fail with <paramref name="status"/> and, when given, the ErrorInfo reason; returns the exception.</summary>
+    /// <summary>Awaits a call the worker must refuse with <paramref name="status"/> and the typed <paramref name="reason"/>; returns the exception.</summary>
+    public static async Task<RpcException> FailsAsync(Func<Task> call, StatusCode status, RefusalReason reason)
+    {
+        var ex = await FailsAsync(call, status);
+        var refusal = ex.GetRpcStatus()?.GetDetail<WorkerRefusal>();
+        Assert.NotNull(refusal);
+        Assert.Equal(reason, refusal.Reason);
+        return ex;
+    }
+
+    /// <summary>Awaits a call that must fail with <paramref name="status"/> and, when given, the ErrorInfo reason (the cluster-token gate's); returns the exception.</summary>
     public static async Task<RpcException> FailsAsync(Func<Task> call, StatusCode status, string? reason = null)
     {
         var ex = await Assert.ThrowsAsync<RpcException>(() => call().WaitAsync(TestTimeouts.Default));

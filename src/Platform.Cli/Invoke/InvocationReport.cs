@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Platform.Cli.Remote;
+using Platform.Runtime;
 
 namespace Platform.Cli.Invoke;
 
@@ -14,29 +15,22 @@ namespace Platform.Cli.Invoke;
 /// </summary>
 internal static class InvocationReport
 {
-    public const string InvocationIdHeader = "Platform-Invocation-Id";
-    public const string OutcomeHeader = "Platform-Outcome";
-    public const string FuelHeader = "Platform-Fuel-Consumed";
-    public const string DurationHeader = "Platform-Duration-Ms";
-    public const string WorkerHeader = "Platform-Worker";
-    public const string VersionHeader = "Platform-Version";
-
     public static async Task WriteOkJsonAsync(RemoteCall call, HttpResponseHeaders headers, byte[] output)
     {
         await call.WriteJsonAsync(writer =>
         {
             writer.WriteStartObject();
-            writer.WriteString("outcome", Header(headers, OutcomeHeader) ?? "OK");
+            writer.WriteString("outcome", Header(headers, InvocationHeaders.Outcome) ?? Outcome.Ok.ToCode());
             writer.WriteNull("code");
             writer.WriteNull("message");
             writer.WriteNumber("exitCode", 0);
             writer.WriteString("output", Encoding.UTF8.GetString(output));
             writer.WriteNull("logs");
-            WriteStringOrNull(writer, "invocationId", Header(headers, InvocationIdHeader));
-            WriteNumberOrNull(writer, "version", Header(headers, VersionHeader));
-            WriteNumberOrNull(writer, "fuelConsumed", Header(headers, FuelHeader));
-            WriteNumberOrNull(writer, "durationMs", Header(headers, DurationHeader));
-            WriteStringOrNull(writer, "worker", Header(headers, WorkerHeader));
+            WriteStringOrNull(writer, "invocationId", Header(headers, InvocationHeaders.InvocationId));
+            WriteNumberOrNull(writer, "version", Header(headers, InvocationHeaders.Version));
+            WriteNumberOrNull(writer, "fuelConsumed", Header(headers, InvocationHeaders.Fuel));
+            WriteNumberOrNull(writer, "durationMs", Header(headers, InvocationHeaders.Duration));
+            WriteStringOrNull(writer, "worker", Header(headers, InvocationHeaders.Worker));
             writer.WriteEndObject();
         });
     }

@@ -5,7 +5,7 @@ namespace Platform.Cli.Tenants;
 
 /// <summary>
 /// The quota options of <c>tenants create</c> and <c>quotas set</c>, and the JSON object
-/// they make (DESIGN.md's names; a member only for an option given).
+/// they make (the quota names of docs/control-plane.md; a member only for an option given).
 /// </summary>
 internal sealed class QuotaOptions
 {

@@ -6,7 +6,7 @@ namespace Platform.Cli.Tenants;
 /// <summary>Human views of the tenant API's JSON (TenantResponse, CreatedTenantResponse, key and list responses).</summary>
 internal static class TenantViews
 {
-    /// <summary>The quota names in DESIGN.md's order.</summary>
+    /// <summary>The quota names in the order of docs/control-plane.md's quota table.</summary>
     private static readonly string[] QuotaNames =
     [
         "maxFuel", "maxMemoryMb", "maxTimeoutMs", "maxModuleBytes", "maxFunctions",

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.Tenants;
 
 namespace Platform.ControlPlane.Caching;
@@ -15,23 +15,11 @@ public static class MetadataCacheServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMetadataCache(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<MetadataCacheOptions>()
-            .Bind(configuration.GetSection(MetadataCacheOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<MetadataCacheOptions>>(new ValidateMetadataCacheOptions());
+        services.AddCheckedOptions<MetadataCacheOptions>(configuration, MetadataCacheOptions.SectionName, o => o.Validate());
         services.AddSingleton<MetadataCache>();
         services.AddSingleton<IFunctionCatalog, CachingFunctionCatalog>();
         services.AddSingleton<ITenantDirectory, CachingTenantDirectory>();
         services.AddHostedService<MetadataChangeListener>();
         return services;
-    }
-
-    private sealed class ValidateMetadataCacheOptions : IValidateOptions<MetadataCacheOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, MetadataCacheOptions options)
-        {
-            var failures = options.Validate().ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
     }
 }

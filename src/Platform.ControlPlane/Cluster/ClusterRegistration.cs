@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Hosting;
 using Platform.Hosting;
@@ -19,11 +18,8 @@ internal static class ClusterRegistration
 
     public static IServiceCollection AddCluster(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ClusterOptions>()
-            .Bind(configuration.GetSection("Platform:Cluster"))
-            .PostConfigure(o => o.ClusterToken ??= configuration["Platform:ClusterToken"])
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
+        services.AddCheckedOptions<ClusterOptions>(configuration, "Platform:Cluster", o => o.Validate())
+            .PostConfigure(o => o.ClusterToken ??= configuration["Platform:ClusterToken"]);
         services.AddSingleton<WorkerRegistry>();
         services.AddSingleton<ILiveWorkers>(sp => sp.GetRequiredService<WorkerRegistry>());
         services.AddHostedService<WorkerRegistryRefresher>();
@@ -47,14 +43,5 @@ internal static class ClusterRegistration
         InvocationRest.Map(v1);
         app.MapGrpcService<ClusterGrpcService>().WithMetadata(cluster, ClusterTokenRequired.Instance);
         app.MapGrpcService<InvocationGrpcService>().WithMetadata(grpc, CallerRequirement.TenantInvocation);
-    }
-
-    private sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, ClusterOptions options)
-        {
-            var failures = options.Validate().ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
     }
 }

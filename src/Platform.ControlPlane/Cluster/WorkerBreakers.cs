@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -34,10 +33,10 @@ internal sealed class WorkerBreakers(IOptions<ClusterOptions> options, TimeProvi
     public ValueTask<T> ExecuteAsync<T>(string workerId, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken) =>
         _breakers.GetOrAdd(workerId, _ => Create()).Pipeline.ExecuteAsync(static (call, token) => call(token), call, cancellationToken);
 
-    /// <summary>A failure of the worker or its transport rather than an answer of the worker (which always carries a platform ErrorInfo or a response) or a deadline the tenant's work used up.</summary>
+    /// <summary>A failure of the worker or its transport rather than an answer of the worker (a response, or an error with a rich status: a refusal or the token gate's) or a deadline the tenant's work used up.</summary>
     public static bool IsTransportFailure(RpcException ex) =>
         ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal
-        && ex.GetRpcStatus()?.GetDetail<ErrorInfo>() is null;
+        && ex.GetRpcStatus() is null;
 
     private Breaker Create()
     {

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Connections.Features;
 using Platform.ControlPlane.Errors;
+using Platform.Hosting.Listeners;
 
 namespace Platform.ControlPlane.Hosting;
 
@@ -18,9 +18,7 @@ internal sealed class ListenerAffinityMiddleware(RequestDelegate next)
     {
         var affinity = http.GetEndpoint()?.Metadata.GetMetadata<ListenerAffinity>();
         if (affinity is not null
-            && http.Features.Get<IConnectionItemsFeature>()?.Items is { } items
-            && items.TryGetValue(ControlPlaneListeners.ConnectionItemKey, out var listener)
-            && listener is string name
+            && Listener.Of(http) is { } name
             && name != affinity.Listener)
         {
             http.SetEndpoint(null);

@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Hosting;
+using Platform.Hosting.Listeners;
 
 namespace Platform.ControlPlane.HttpTrigger;
 
@@ -28,7 +28,7 @@ internal static class HttpTriggerApplicationExtensions
         }
 
         app.Map(HttpAddress.PathPrefix + "{**path}", (HttpContext http) => handler.HandleAsync(http, HttpAddress.FromPath(RawTarget(http))))
-            .WithMetadata(new ListenerAffinity(ControlPlaneListeners.Rest))
+            .WithMetadata(new ListenerAffinity(ListenerNames.Rest))
             .ExcludeFromDescription();
         return app;
     }
@@ -40,10 +40,7 @@ internal static class HttpTriggerApplicationExtensions
         return handler.HandleAsync(http, address);
     }
 
-    private static bool OnRestListener(HttpContext http) =>
-        http.Features.Get<IConnectionItemsFeature>()?.Items is not { } items
-        || !items.TryGetValue(ControlPlaneListeners.ConnectionItemKey, out var listener)
-        || listener is ControlPlaneListeners.Rest;
+    private static bool OnRestListener(HttpContext http) => Listener.Of(http) is null or ListenerNames.Rest;
 
     private static string RawTarget(HttpContext http) =>
         http.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw

@@ -6,6 +6,7 @@ using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Invocation;
 using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Tenants;
+using Platform.Runtime;
 
 namespace Platform.ControlPlane.HttpTrigger;
 
@@ -28,7 +29,7 @@ internal sealed class HttpTriggerHandler(IAuthenticator authenticator, ITenantDi
             static state =>
             {
                 var (context, id) = ((HttpContext, string))state;
-                context.Response.Headers[InvocationRest.InvocationIdHeader] = id;
+                context.Response.Headers[InvocationHeaders.InvocationId] = id;
                 return Task.CompletedTask;
             },
             (http, invocationId));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Invocation;
+using Platform.Runtime;
 
 namespace Platform.ControlPlane.HttpTrigger;
 
@@ -19,8 +20,8 @@ internal static class HttpTriggerResponse
     {
         if (!reply.IsOk)
         {
-            var status = reply.Outcome == "TIMEOUT" ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status500InternalServerError;
-            await WriteProblemAsync(http, status, reply.Outcome, $"the function failed: {reply.Outcome}", reply.InvocationId, cancellationToken);
+            var status = reply.Outcome == Outcome.Timeout ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status500InternalServerError;
+            await WriteProblemAsync(http, status, reply.Code, $"the function failed: {reply.Code}", reply.InvocationId, cancellationToken);
             return;
         }
 

@@ -40,7 +40,7 @@ internal sealed class InvocationGrpcService(InvocationRouter router) : V1.Invoca
 
     private static RpcException ToRpcException(InvocationReply reply)
     {
-        var info = new ErrorInfo { Reason = reply.Outcome, Domain = GrpcErrorInterceptor.Domain };
+        var info = new ErrorInfo { Reason = reply.Code, Domain = GrpcErrorInterceptor.Domain };
         info.Metadata["invocation_id"] = reply.InvocationId;
         info.Metadata["worker"] = reply.Worker;
         info.Metadata["version"] = reply.Version.ToString(CultureInfo.InvariantCulture);
@@ -51,7 +51,7 @@ internal sealed class InvocationGrpcService(InvocationRouter router) : V1.Invoca
         var status = new Google.Rpc.Status
         {
             Code = (int)OutcomeStatus.Grpc(reply.Outcome),
-            Message = reply.Message ?? reply.Outcome,
+            Message = reply.Message ?? reply.Code,
             Details = { Any.Pack(info) },
         };
         return status.ToRpcException();

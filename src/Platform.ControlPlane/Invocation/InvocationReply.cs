@@ -1,3 +1,5 @@
+using Platform.Runtime;
+
 namespace Platform.ControlPlane.Invocation;
 
 /// <summary>How one invocation ended, as the control plane answers it on REST and gRPC.</summary>
@@ -5,7 +7,7 @@ public sealed record InvocationReply(
     string InvocationId,
     string Function,
     int Version,
-    string Outcome,
+    Outcome Outcome,
     byte[] Output,
     byte[] Logs,
     bool LogsTruncated,
@@ -15,5 +17,8 @@ public sealed record InvocationReply(
     long DurationUs,
     string Worker)
 {
-    public bool IsOk => Outcome == "OK";
+    public bool IsOk => Outcome == Outcome.Ok;
+
+    /// <summary>The outcome's public code (OK, OUT_OF_FUEL, ...), as REST, gRPC, metrics and usage show it.</summary>
+    public string Code => Outcome.ToCode();
 }

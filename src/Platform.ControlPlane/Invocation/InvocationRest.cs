@@ -7,19 +7,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Errors;
+using Platform.Runtime;
 
 namespace Platform.ControlPlane.Invocation;
 
 /// <summary><c>POST /v1/functions/{name}[@version-or-alias]/invoke</c>: the body is the input, the response body the output.</summary>
 internal static class InvocationRest
 {
-    public const string InvocationIdHeader = "Platform-Invocation-Id";
-    public const string OutcomeHeader = "Platform-Outcome";
-    public const string FuelHeader = "Platform-Fuel-Consumed";
-    public const string DurationHeader = "Platform-Duration-Ms";
-    public const string WorkerHeader = "Platform-Worker";
-    public const string VersionHeader = "Platform-Version";
-
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapPost("/functions/{target}/invoke", InvokeAsync)
@@ -42,12 +36,12 @@ internal static class InvocationRest
     private static async Task WriteAsync(HttpContext http, InvocationReply reply, CancellationToken cancellationToken)
     {
         var response = http.Response;
-        response.Headers[InvocationIdHeader] = reply.InvocationId;
-        response.Headers[OutcomeHeader] = reply.Outcome;
-        response.Headers[FuelHeader] = reply.FuelConsumed.ToString(CultureInfo.InvariantCulture);
-        response.Headers[DurationHeader] = (reply.DurationUs / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
-        response.Headers[WorkerHeader] = reply.Worker;
-        response.Headers[VersionHeader] = reply.Version.ToString(CultureInfo.InvariantCulture);
+        response.Headers[InvocationHeaders.InvocationId] = reply.InvocationId;
+        response.Headers[InvocationHeaders.Outcome] = reply.Code;
+        response.Headers[InvocationHeaders.Fuel] = reply.FuelConsumed.ToString(CultureInfo.InvariantCulture);
+        response.Headers[InvocationHeaders.Duration] = (reply.DurationUs / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
+        response.Headers[InvocationHeaders.Worker] = reply.Worker;
+        response.Headers[InvocationHeaders.Version] = reply.Version.ToString(CultureInfo.InvariantCulture);
         response.Headers.CacheControl = "no-store";
         if (reply.IsOk)
         {
@@ -61,12 +55,12 @@ internal static class InvocationRest
         response.StatusCode = OutcomeStatus.Http(reply.Outcome);
         response.ContentType = ProblemWriter.ContentType;
         var problem = new InvocationProblem(
-            $"urn:platform:error:{reply.Outcome.ToLowerInvariant().Replace('_', '-')}",
-            reply.Outcome,
+            $"urn:platform:error:{reply.Code.ToLowerInvariant().Replace('_', '-')}",
+            reply.Code,
             response.StatusCode,
-            reply.Message ?? reply.Outcome,
+            reply.Message ?? reply.Code,
             http.Request.Path.Value,
-            reply.Outcome,
+            reply.Code,
             reply.InvocationId,
             reply.Function,
             reply.Version,

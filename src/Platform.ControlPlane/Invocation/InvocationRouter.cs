@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Google.Protobuf;
-using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,6 +12,7 @@ using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Telemetry;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Usage;
+using Platform.Hosting.Wire;
 using Platform.Runtime;
 using Polly.CircuitBreaker;
 using V1 = Platform.Contracts.V1;
@@ -76,11 +76,11 @@ internal sealed partial class InvocationRouter(
             var reply = await RouteAsync(caller, function, quotas, input, invocationId, cancellationToken);
             metrics.Ran(caller.Name, function.Name, input.Trigger, reply, Stopwatch.GetElapsedTime(started));
             usage.Record(caller.Id, function.Name, reply.Outcome, reply.FuelConsumed, reply.DurationUs);
-            activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, reply.Outcome);
+            activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, reply.Code);
             activity?.SetTag(RuntimeTelemetry.Attributes.WorkerId, reply.Worker);
             activity?.SetTag(RuntimeTelemetry.Attributes.FuelConsumed, reply.FuelConsumed);
-            if (!reply.IsOk) activity?.SetStatus(ActivityStatusCode.Error, reply.Outcome);
-            LogInvoked(logger, invocationId, caller.Name, function.Name, function.Version, reply.Outcome, reply.Worker, reply.FuelConsumed);
+            if (!reply.IsOk) activity?.SetStatus(ActivityStatusCode.Error, reply.Code);
+            LogInvoked(logger, invocationId, caller.Name, function.Name, function.Version, reply.Code, reply.Worker, reply.FuelConsumed);
             return reply;
         }
         catch (PlatformException ex)
@@ -156,7 +156,7 @@ internal sealed partial class InvocationRouter(
             catch (RpcException ex) when (NeverStarted(ex))
             {
                 last = ex;
-                overloaded |= Reason(ex) == "OVERLOADED";
+                overloaded |= Refusal(ex) == V1.RefusalReason.Overloaded;
             }
             catch (RpcException ex)
             {
@@ -182,7 +182,9 @@ internal sealed partial class InvocationRouter(
         request.InvocationId,
         request.Function,
         request.Version,
-        response.Outcome,
+        response.Outcome.TryFromWire(out var outcome)
+            ? outcome
+            : throw new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} answered with an outcome this control plane does not know ({response.Outcome})"),
         response.Output.ToByteArray(),
         response.Logs.ToByteArray(),
         response.LogsTruncated,
@@ -194,7 +196,7 @@ internal sealed partial class InvocationRouter(
 
     /// <summary>The worker refused before running anything (saturated, or it could not obtain the module), or was never reached.</summary>
     private static bool NeverStarted(RpcException ex) =>
-        Reason(ex) is "OVERLOADED" or "UNAVAILABLE"
+        Refusal(ex) is V1.RefusalReason.Overloaded or V1.RefusalReason.ModuleUnavailable
         || (ex.StatusCode == StatusCode.Unavailable && IsConnectFailure(ex.Status.DebugException));
 
     private static bool IsConnectFailure(Exception? exception)
@@ -208,14 +210,14 @@ internal sealed partial class InvocationRouter(
         return false;
     }
 
-    private static string? Reason(RpcException ex) => ex.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
+    private static V1.RefusalReason? Refusal(RpcException ex) => ex.GetRpcStatus()?.GetDetail<V1.WorkerRefusal>()?.Reason;
 
     private static PlatformException Saturated() => new(ErrorCode.Overloaded, "every worker that could run the function is saturated; retry later");
 
-    private static PlatformException Translate(RpcException ex, WorkerInfo worker) => Reason(ex) switch
+    private static PlatformException Translate(RpcException ex, WorkerInfo worker) => Refusal(ex) switch
     {
-        "OVERLOADED" => Saturated(),
-        "UNAVAILABLE" => new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} could not obtain the module: {ex.Status.Detail}"),
+        V1.RefusalReason.Overloaded => Saturated(),
+        V1.RefusalReason.ModuleUnavailable => new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} could not obtain the module: {ex.Status.Detail}"),
         _ => ex.StatusCode switch
         {
             StatusCode.DeadlineExceeded => new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} did not answer within the function's timeout plus margin"),

@@ -1,31 +1,27 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Platform.Runtime;
 
 namespace Platform.ControlPlane.Invocation;
 
 /// <summary>The HTTP and gRPC status of each function outcome (the README's table).</summary>
 internal static class OutcomeStatus
 {
-    public static int Http(string outcome) => outcome switch
+    public static int Http(Outcome outcome) => outcome switch
     {
-        "OK" => StatusCodes.Ok,
-        "OUT_OF_FUEL" or "MEMORY_LIMIT" or "OUTPUT_LIMIT" => 422,
-        "TIMEOUT" => 504,
-        "TRAP" or "EXIT_NONZERO" or "INVALID_MODULE" => 500,
-        _ => 500,
+        Outcome.Ok => StatusCodes.Status200OK,
+        Outcome.OutOfFuel or Outcome.MemoryLimit or Outcome.OutputLimit => StatusCodes.Status422UnprocessableEntity,
+        Outcome.Timeout => StatusCodes.Status504GatewayTimeout,
+        _ => StatusCodes.Status500InternalServerError,
     };
 
-    public static StatusCode Grpc(string outcome) => outcome switch
+    public static StatusCode Grpc(Outcome outcome) => outcome switch
     {
-        "OK" => StatusCode.OK,
-        "OUT_OF_FUEL" or "MEMORY_LIMIT" or "OUTPUT_LIMIT" => StatusCode.ResourceExhausted,
-        "TIMEOUT" => StatusCode.DeadlineExceeded,
-        "TRAP" or "EXIT_NONZERO" => StatusCode.Aborted,
-        "INVALID_MODULE" => StatusCode.FailedPrecondition,
+        Outcome.Ok => StatusCode.OK,
+        Outcome.OutOfFuel or Outcome.MemoryLimit or Outcome.OutputLimit => StatusCode.ResourceExhausted,
+        Outcome.Timeout => StatusCode.DeadlineExceeded,
+        Outcome.Trap or Outcome.ExitNonzero => StatusCode.Aborted,
+        Outcome.InvalidModule => StatusCode.FailedPrecondition,
         _ => StatusCode.Internal,
     };
-
-    private static class StatusCodes
-    {
-        public const int Ok = 200;
-    }
 }

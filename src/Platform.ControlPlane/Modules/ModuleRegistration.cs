@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using Platform.ControlPlane.Hosting;
 
 namespace Platform.ControlPlane.Modules;
 
@@ -9,21 +9,9 @@ internal static class ModuleRegistration
 {
     public static IServiceCollection AddModuleCollection(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ModuleCollectionOptions>()
-            .Bind(configuration.GetSection(ModuleCollectionOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ModuleCollectionOptions>>(new ValidateModuleCollectionOptions());
+        services.AddCheckedOptions<ModuleCollectionOptions>(configuration, ModuleCollectionOptions.SectionName, o => o.Validate());
         services.AddSingleton<ModuleCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<ModuleCollector>());
         return services;
-    }
-
-    private sealed class ValidateModuleCollectionOptions : IValidateOptions<ModuleCollectionOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, ModuleCollectionOptions options)
-        {
-            var failures = options.Validate().ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
     }
 }

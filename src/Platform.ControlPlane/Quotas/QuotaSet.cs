@@ -2,7 +2,7 @@ namespace Platform.ControlPlane.Quotas;
 
 /// <summary>
 /// Quota overrides as the API takes them: every field optional; null means "follow the platform
-/// default". JSON names are those of DESIGN.md (<c>maxFuel</c>, <c>maxMemoryMb</c>, ...).
+/// default". JSON names are those of docs/control-plane.md (<c>maxFuel</c>, <c>maxMemoryMb</c>, ...).
 /// </summary>
 public sealed record QuotaSet(
     long? MaxFuel = null,

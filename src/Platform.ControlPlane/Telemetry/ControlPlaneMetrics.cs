@@ -83,7 +83,7 @@ internal sealed class ControlPlaneMetrics
     /// <summary>An invocation the function ran (any outcome).</summary>
     public void Ran(string tenant, string function, InvocationTrigger trigger, InvocationReply reply, TimeSpan elapsed)
     {
-        var outcome = reply.Outcome.ToLowerInvariant();
+        var outcome = reply.Code.ToLowerInvariant();
         Record(tenant, function, trigger, outcome, elapsed);
         _fuel.Record(reply.FuelConsumed, new("tenant", tenant), new("function", FunctionLabel(function)));
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.Runtime;
 
 namespace Platform.ControlPlane.Usage;
 
@@ -58,7 +59,7 @@ internal sealed class UsageAggregator(IOptions<UsageOptions> options, TimeProvid
     public TimeSpan FlushLag => time.GetElapsedTime(Interlocked.Read(ref _lastFlush));
 
     /// <summary>Counts one invocation that ran on a worker (any outcome; failures are outcomes other than OK).</summary>
-    public void Record(Guid tenantId, string function, string outcome, long fuelConsumed, long durationUs)
+    public void Record(Guid tenantId, string function, Outcome outcome, long fuelConsumed, long durationUs)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var key = new UsageKey(tenantId, function, new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Utc));
@@ -77,10 +78,11 @@ internal sealed class UsageAggregator(IOptions<UsageOptions> options, TimeProvid
             }
 
             counts.Invocations++;
-            if (outcome != "OK") counts.Failures++;
+            if (outcome != Outcome.Ok) counts.Failures++;
             counts.Fuel += Math.Max(0, fuelConsumed);
             counts.DurationUs += Math.Max(0, durationUs);
-            counts.Outcomes[outcome] = counts.Outcomes.GetValueOrDefault(outcome) + 1;
+            var code = outcome.ToCode();
+            counts.Outcomes[code] = counts.Outcomes.GetValueOrDefault(code) + 1;
         }
     }
 

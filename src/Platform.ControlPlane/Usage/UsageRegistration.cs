@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using Platform.ControlPlane.Hosting;
 
 namespace Platform.ControlPlane.Usage;
 
@@ -9,23 +9,11 @@ internal static class UsageRegistration
 {
     public static IServiceCollection AddUsage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<UsageOptions>()
-            .Bind(configuration.GetSection(UsageOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<UsageOptions>>(new ValidateUsageOptions());
+        services.AddCheckedOptions<UsageOptions>(configuration, UsageOptions.SectionName, o => o.Validate());
         services.AddSingleton<UsageAggregator>();
         services.AddSingleton<UsageStore>();
         services.AddSingleton<UsageFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<UsageFlusher>());
         return services;
-    }
-
-    private sealed class ValidateUsageOptions : IValidateOptions<UsageOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, UsageOptions options)
-        {
-            var failures = options.Validate().ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
     }
 }

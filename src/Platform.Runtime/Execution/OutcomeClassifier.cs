@@ -26,25 +26,14 @@ internal static class OutcomeClassifier
             TrapException { Type: TrapCode.OutOfFuel } => (Outcome.OutOfFuel, "the function ran out of fuel"),
             TrapException { Type: TrapCode.Interrupt } => (Outcome.Timeout, "the function exceeded its time limit"),
             TrapException { Type: TrapCode.StackOverflow } => (Outcome.Trap, "wasm trap: call stack exhausted (stack overflow)"),
-            TrapException when memoryNearLimit => (Outcome.MemoryLimit, $"the function failed after reaching its memory limit: {TrapMessage(failure)}"),
-            TrapException => (Outcome.Trap, TrapMessage(failure)),
+            TrapException when memoryNearLimit => (Outcome.MemoryLimit, $"the function failed after reaching its memory limit: {WasmtimeMessages.TrapLine(failure)}"),
+            TrapException => (Outcome.Trap, WasmtimeMessages.TrapLine(failure)),
             InvalidModuleException => (Outcome.InvalidModule, failure.Message),
-            WasmtimeException when IsMemoryLimitAtInstantiation(failure.Message) =>
+            WasmtimeException when WasmtimeMessages.IsMemoryLimitAtInstantiation(failure) =>
                 (Outcome.MemoryLimit, $"the module's initial memory exceeds the limit: {ErrorText.FirstLines(failure.Message)}"),
-            WasmtimeException when failure.Message.Contains("unknown import", StringComparison.Ordinal) =>
+            WasmtimeException when WasmtimeMessages.IsUnknownImport(failure) =>
                 (Outcome.InvalidModule, ErrorText.FirstLines(failure.Message)),
             _ => (Outcome.Trap, ErrorText.FirstLines(failure.Message)),
         };
     }
-
-    private static string TrapMessage(Exception trap)
-    {
-        var lines = trap.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var reason = lines.FirstOrDefault(line => line.StartsWith("wasm trap:", StringComparison.Ordinal)) ?? lines.FirstOrDefault() ?? "trap";
-        return reason;
-    }
-
-    private static bool IsMemoryLimitAtInstantiation(string message) =>
-        message.Contains("memory", StringComparison.OrdinalIgnoreCase)
-        && (message.Contains("limit", StringComparison.OrdinalIgnoreCase) || message.Contains("exceeds", StringComparison.OrdinalIgnoreCase));
 }

@@ -23,102 +23,94 @@ internal static class WasiPreview1
     private const long RightFdWrite = 1 << 6;
     private const long RightPollFdReadwrite = 1 << 27;
 
-    /// <summary>Every preview 1 function: name -> (params, results). Imports are checked against it at upload.</summary>
-    public static IReadOnlyDictionary<string, (ValueKind[] Parameters, ValueKind[] Results)> Signatures { get; } =
-        new Dictionary<string, (ValueKind[], ValueKind[])>(StringComparer.Ordinal)
-        {
-            ["args_get"] = ([I32, I32], [I32]),
-            ["args_sizes_get"] = ([I32, I32], [I32]),
-            ["environ_get"] = ([I32, I32], [I32]),
-            ["environ_sizes_get"] = ([I32, I32], [I32]),
-            ["clock_res_get"] = ([I32, I32], [I32]),
-            ["clock_time_get"] = ([I32, I64, I32], [I32]),
-            ["fd_advise"] = ([I32, I64, I64, I32], [I32]),
-            ["fd_allocate"] = ([I32, I64, I64], [I32]),
-            ["fd_close"] = ([I32], [I32]),
-            ["fd_datasync"] = ([I32], [I32]),
-            ["fd_fdstat_get"] = ([I32, I32], [I32]),
-            ["fd_fdstat_set_flags"] = ([I32, I32], [I32]),
-            ["fd_fdstat_set_rights"] = ([I32, I64, I64], [I32]),
-            ["fd_filestat_get"] = ([I32, I32], [I32]),
-            ["fd_filestat_set_size"] = ([I32, I64], [I32]),
-            ["fd_filestat_set_times"] = ([I32, I64, I64, I32], [I32]),
-            ["fd_pread"] = ([I32, I32, I32, I64, I32], [I32]),
-            ["fd_prestat_get"] = ([I32, I32], [I32]),
-            ["fd_prestat_dir_name"] = ([I32, I32, I32], [I32]),
-            ["fd_pwrite"] = ([I32, I32, I32, I64, I32], [I32]),
-            ["fd_read"] = ([I32, I32, I32, I32], [I32]),
-            ["fd_readdir"] = ([I32, I32, I32, I64, I32], [I32]),
-            ["fd_renumber"] = ([I32, I32], [I32]),
-            ["fd_seek"] = ([I32, I64, I32, I32], [I32]),
-            ["fd_sync"] = ([I32], [I32]),
-            ["fd_tell"] = ([I32, I32], [I32]),
-            ["fd_write"] = ([I32, I32, I32, I32], [I32]),
-            ["path_create_directory"] = ([I32, I32, I32], [I32]),
-            ["path_filestat_get"] = ([I32, I32, I32, I32, I32], [I32]),
-            ["path_filestat_set_times"] = ([I32, I32, I32, I32, I64, I64, I32], [I32]),
-            ["path_link"] = ([I32, I32, I32, I32, I32, I32, I32], [I32]),
-            ["path_open"] = ([I32, I32, I32, I32, I32, I64, I64, I32, I32], [I32]),
-            ["path_readlink"] = ([I32, I32, I32, I32, I32, I32], [I32]),
-            ["path_remove_directory"] = ([I32, I32, I32], [I32]),
-            ["path_rename"] = ([I32, I32, I32, I32, I32, I32], [I32]),
-            ["path_symlink"] = ([I32, I32, I32, I32, I32], [I32]),
-            ["path_unlink_file"] = ([I32, I32, I32], [I32]),
-            ["poll_oneoff"] = ([I32, I32, I32, I32], [I32]),
-            ["proc_exit"] = ([I32], []),
-            ["proc_raise"] = ([I32], [I32]),
-            ["sched_yield"] = ([], [I32]),
-            ["random_get"] = ([I32, I32], [I32]),
-            ["sock_accept"] = ([I32, I32, I32], [I32]),
-            ["sock_recv"] = ([I32, I32, I32, I32, I32, I32], [I32]),
-            ["sock_send"] = ([I32, I32, I32, I32, I32], [I32]),
-            ["sock_shutdown"] = ([I32, I32], [I32]),
-        };
+    /// <summary>
+    /// Every preview 1 function, one row each: its signature and, for the calls this host
+    /// implements, how it is defined; a row without one only answers an errno (<see cref="ErrnoRule"/>).
+    /// Imports are checked against these signatures at upload.
+    /// </summary>
+    private static readonly HostCall[] Calls =
+        [
+            new("args_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c).Args, pointers, buffer))),
+            new("args_sizes_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c).Args, countPtr, sizePtr))),
+            new("environ_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c).Env, pointers, buffer))),
+            new("environ_sizes_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c).Env, countPtr, sizePtr))),
+            new("clock_res_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int id, int resultPtr) => ClockResGet(c, Enter(c), id, resultPtr))),
+            new("clock_time_get", [I32, I64, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int id, long precision, int resultPtr) => ClockTimeGet(c, Enter(c), id, resultPtr))),
+            new("fd_advise", [I32, I64, I64, I32], [I32]),
+            new("fd_allocate", [I32, I64, I64], [I32]),
+            new("fd_close", [I32], [I32]),
+            new("fd_datasync", [I32], [I32]),
+            new("fd_fdstat_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int fd, int resultPtr) => FdFdstatGet(c, Enter(c), fd, resultPtr))),
+            new("fd_fdstat_set_flags", [I32, I32], [I32]),
+            new("fd_fdstat_set_rights", [I32, I64, I64], [I32]),
+            new("fd_filestat_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int fd, int resultPtr) => FdFilestatGet(c, Enter(c), fd, resultPtr))),
+            new("fd_filestat_set_size", [I32, I64], [I32]),
+            new("fd_filestat_set_times", [I32, I64, I64, I32], [I32]),
+            new("fd_pread", [I32, I32, I32, I64, I32], [I32]),
+            new("fd_prestat_get", [I32, I32], [I32]),
+            new("fd_prestat_dir_name", [I32, I32, I32], [I32]),
+            new("fd_pwrite", [I32, I32, I32, I64, I32], [I32]),
+            new("fd_read", [I32, I32, I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int fd, int iovs, int count, int resultPtr) => FdRead(c, Enter(c), fd, iovs, count, resultPtr))),
+            new("fd_readdir", [I32, I32, I32, I64, I32], [I32]),
+            new("fd_renumber", [I32, I32], [I32]),
+            new("fd_seek", [I32, I64, I32, I32], [I32]),
+            new("fd_sync", [I32], [I32]),
+            new("fd_tell", [I32, I32], [I32]),
+            new("fd_write", [I32, I32, I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int fd, int iovs, int count, int resultPtr) => FdWrite(c, Enter(c), fd, iovs, count, resultPtr))),
+            new("path_create_directory", [I32, I32, I32], [I32]),
+            new("path_filestat_get", [I32, I32, I32, I32, I32], [I32]),
+            new("path_filestat_set_times", [I32, I32, I32, I32, I64, I64, I32], [I32]),
+            new("path_link", [I32, I32, I32, I32, I32, I32, I32], [I32]),
+            new("path_open", [I32, I32, I32, I32, I32, I64, I64, I32, I32], [I32]),
+            new("path_readlink", [I32, I32, I32, I32, I32, I32], [I32]),
+            new("path_remove_directory", [I32, I32, I32], [I32]),
+            new("path_rename", [I32, I32, I32, I32, I32, I32], [I32]),
+            new("path_symlink", [I32, I32, I32, I32, I32], [I32]),
+            new("path_unlink_file", [I32, I32, I32], [I32]),
+            new("poll_oneoff", [I32, I32, I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int subscriptions, int events, int count, int resultPtr) => PollOneoff.Poll(c, Enter(c), subscriptions, events, count, resultPtr))),
+            new("proc_exit", [I32], [], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int code) => Context(c).Exit(code))),
+            new("proc_raise", [I32], [I32]),
+            new("sched_yield", [], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c) => SchedYield(c))),
+            new("random_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int buffer, int length) => RandomGet(c, Enter(c), buffer, length))),
+            new("sock_accept", [I32, I32, I32], [I32]),
+            new("sock_recv", [I32, I32, I32, I32, I32, I32], [I32]),
+            new("sock_send", [I32, I32, I32, I32, I32], [I32]),
+            new("sock_shutdown", [I32, I32], [I32]),
+        ];
 
-    /// <summary>The calls with their own implementation below; every other one only answers an errno.</summary>
-    private static readonly HashSet<string> Implemented = new(StringComparer.Ordinal)
-    {
-        "args_sizes_get", "args_get", "environ_sizes_get", "environ_get", "clock_res_get", "clock_time_get",
-        "random_get", "fd_write", "fd_read", "poll_oneoff", "fd_fdstat_get", "fd_filestat_get", "sched_yield", "proc_exit",
-    };
+    /// <summary>Every preview 1 function: name -> (params, results).</summary>
+    public static IReadOnlyDictionary<string, (ValueKind[] Parameters, ValueKind[] Results)> Signatures { get; } =
+        Calls.ToDictionary(call => call.Name, call => (call.Parameters, call.Results), StringComparer.Ordinal);
 
     public static void Define(Linker linker)
     {
-        linker.DefineFunction(ModuleName, "args_sizes_get", (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c).Args, countPtr, sizePtr));
-        linker.DefineFunction(ModuleName, "args_get", (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c).Args, pointers, buffer));
-        linker.DefineFunction(ModuleName, "environ_sizes_get", (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c).Env, countPtr, sizePtr));
-        linker.DefineFunction(ModuleName, "environ_get", (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c).Env, pointers, buffer));
-        linker.DefineFunction(ModuleName, "clock_res_get", (Caller c, int id, int resultPtr) => ClockResGet(c, Enter(c), id, resultPtr));
-        linker.DefineFunction(ModuleName, "clock_time_get", (Caller c, int id, long precision, int resultPtr) => ClockTimeGet(c, Enter(c), id, resultPtr));
-        linker.DefineFunction(ModuleName, "random_get", (Caller c, int buffer, int length) => RandomGet(c, Enter(c), buffer, length));
-        linker.DefineFunction(ModuleName, "fd_write", (Caller c, int fd, int iovs, int count, int resultPtr) => FdWrite(c, Enter(c), fd, iovs, count, resultPtr));
-        linker.DefineFunction(ModuleName, "fd_read", (Caller c, int fd, int iovs, int count, int resultPtr) => FdRead(c, Enter(c), fd, iovs, count, resultPtr));
-        linker.DefineFunction(ModuleName, "poll_oneoff", (Caller c, int subscriptions, int events, int count, int resultPtr) => PollOneoff.Poll(c, Enter(c), subscriptions, events, count, resultPtr));
-        linker.DefineFunction(ModuleName, "fd_fdstat_get", (Caller c, int fd, int resultPtr) => FdFdstatGet(c, Enter(c), fd, resultPtr));
-        linker.DefineFunction(ModuleName, "fd_filestat_get", (Caller c, int fd, int resultPtr) => FdFilestatGet(c, Enter(c), fd, resultPtr));
-        linker.DefineFunction(ModuleName, "sched_yield", (Caller c) =>
+        foreach (var call in Calls)
         {
-            Enter(c);
-            return Errno.Success; // the guest is its invocation's only thread: nothing to yield to
-        });
-        linker.DefineFunction(ModuleName, "proc_exit", (Caller c, int code) => Context(c).Exit(code));
+            if (call.Define is { } define)
+            {
+                define(linker, call.Name);
+                continue;
+            }
 
-        // Everything else touches no memory: an errno chosen by the fd it names.
-        foreach (var (name, (parameters, results)) in Signatures)
-        {
-            if (Implemented.Contains(name)) continue;
-            var errnoFor = ErrnoRule(name);
+            // Touches no memory: an errno chosen by the fd it names.
+            var errnoFor = ErrnoRule(call.Name);
             linker.DefineFunction(
                 ModuleName,
-                name,
+                call.Name,
                 (Caller c, ReadOnlySpan<ValueBox> input, Span<ValueBox> output) =>
                 {
                     Enter(c);
                     output[0] = errnoFor(input);
                 },
-                parameters,
-                results);
+                call.Parameters,
+                call.Results);
         }
+    }
+
+    private static int SchedYield(Caller caller)
+    {
+        Enter(caller);
+        return Errno.Success; // the guest is its invocation's only thread: nothing to yield to
     }
 
     /// <summary>
@@ -304,4 +296,7 @@ internal static class WasiPreview1
         stat[16] = FiletypeUnknown;
         return Errno.Success;
     }
+
+    /// <summary>One row of <see cref="Calls"/>: a host function's signature and, when implemented, its definition on a linker.</summary>
+    private sealed record HostCall(string Name, ValueKind[] Parameters, ValueKind[] Results, Action<Linker, string>? Define = null);
 }

@@ -8,6 +8,7 @@ using Platform.ControlPlane;
 using Platform.ControlPlane.Cluster;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
+using Platform.Server.Postgres;
 using Platform.Server.Telemetry;
 using Platform.Worker;
 
@@ -47,7 +48,7 @@ internal static class DevMode
         var secrets = DevSecrets.LoadOrCreate(settings.DataDirectory);
         var configured = new ConfigurationBuilder().AddCommandLine(settings.HostArguments).AddEnvironmentVariables().Build();
         var connectionString = configured.GetConnectionString("Platform");
-        EmbeddedPostgres? postgres = null;
+        LocalPostgres? postgres = null;
         var apps = new List<WebApplication>();
         WasmEngine? engine = null;
         IsolatedCompiler? compiler = null;
@@ -56,7 +57,7 @@ internal static class DevMode
             if (connectionString is null)
             {
                 Console.WriteLine($"Starting PostgreSQL in {Path.Combine(settings.DataDirectory, "postgres")} ...");
-                postgres = await EmbeddedPostgres.StartAsync(Path.Combine(settings.DataDirectory, "postgres"), stop.Token);
+                postgres = await LocalPostgres.StartAsync(Path.Combine(settings.DataDirectory, "postgres"), stop.Token);
                 await postgres.EnsureDatabaseAsync(Database, stop.Token);
                 connectionString = postgres.ConnectionString(Database);
             }
@@ -139,7 +140,7 @@ internal static class DevMode
     }
 
     /// <summary>Hosts first (workers, then the control plane), then the engine, PostgreSQL last; one failure does not skip the rest.</summary>
-    private static async Task StopAllAsync(List<WebApplication> apps, WasmEngine? engine, EmbeddedPostgres? postgres)
+    private static async Task StopAllAsync(List<WebApplication> apps, WasmEngine? engine, LocalPostgres? postgres)
     {
         foreach (var app in Enumerable.Reverse(apps))
         {
@@ -262,7 +263,7 @@ internal static class DevMode
             throw new InvalidOperationException($"could not {what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
-    private static void Print(DevFacts facts, WebApplication controlPlane, DevSettings settings, EmbeddedPostgres? postgres, Demo demo, string factsPath)
+    private static void Print(DevFacts facts, WebApplication controlPlane, DevSettings settings, LocalPostgres? postgres, Demo demo, string factsPath)
     {
         var workers = controlPlane.Services.GetRequiredService<ILiveWorkers>().Live.OrderBy(w => w.Id, StringComparer.Ordinal);
         Console.WriteLine($"""

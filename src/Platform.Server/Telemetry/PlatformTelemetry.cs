@@ -78,11 +78,11 @@ public static class PlatformTelemetry
         if (otlp)
             telemetry.UseOtlpExporter();
 
-        if (settings.MetricsListener is { } address)
+        if (settings.MetricsListener is not null)
         {
             builder.Services.AddSingleton<MetricsListener>();
             builder.Services.AddOptions<KestrelServerOptions>()
-                .Configure<MetricsListener>((kestrel, listener) => listener.Bind(kestrel, address));
+                .Configure<MetricsListener>((kestrel, listener) => listener.Bind(kestrel));
         }
 
         return builder;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Platform.Hosting.Listeners;
 
 namespace Platform.Server.Telemetry;
 
@@ -12,7 +13,7 @@ namespace Platform.Server.Telemetry;
 /// roles with a control plane. No other listener serves <c>/metrics</c>; an empty value or
 /// <c>none</c> turns the endpoint off.
 /// </summary>
-public sealed record PlatformTelemetrySettings(bool Enabled, ListenEndpoint? MetricsListener)
+public sealed record PlatformTelemetrySettings(bool Enabled, ListenAddress? MetricsListener)
 {
     public const string EnabledKey = "Platform:Telemetry:Enabled";
     public const string MetricsUrlKey = "Platform:MetricsUrl";
@@ -30,7 +31,7 @@ public sealed record PlatformTelemetrySettings(bool Enabled, ListenEndpoint? Met
         var url = section.Value ?? (section.Exists() ? string.Empty : (role == ServerRole.Worker ? DefaultWorkerMetricsUrl : DefaultControlPlaneMetricsUrl));
         if (!enabled || string.IsNullOrWhiteSpace(url) || url.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
             return new PlatformTelemetrySettings(enabled, null);
-        if (!ListenEndpoint.TryParse(url, out var endpoint, out var error))
+        if (!ListenAddress.TryParse(url, out var endpoint, out var error))
             throw new ServerConfigurationException($"{MetricsUrlKey}: {error}");
         return new PlatformTelemetrySettings(enabled, endpoint);
     }

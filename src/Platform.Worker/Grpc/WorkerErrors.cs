@@ -1,52 +1,40 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using Platform.Contracts.V1;
 
 namespace Platform.Worker.Grpc;
 
 /// <summary>
-/// Platform errors of the worker as <see cref="RpcException"/>s with a rich status
-/// (<c>grpc-status-details-bin</c>): a <c>google.rpc.ErrorInfo</c> with domain "platform" and the
-/// platform code as reason, the same shape the control plane's gRPC edge uses.
+/// The worker's refusals as <see cref="RpcException"/>s with a rich status
+/// (<c>grpc-status-details-bin</c>) whose detail is a <see cref="WorkerRefusal"/>: the control
+/// plane decides on its typed reason, never on text.
 /// </summary>
 internal static class WorkerErrors
 {
-    public const string InvalidArgument = "INVALID_ARGUMENT";
-    public const string InvalidModule = "INVALID_MODULE";
-    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
-    public const string Overloaded = "OVERLOADED";
-    public const string Unavailable = "UNAVAILABLE";
-
-    public static RpcException Create(StatusCode status, string reason, string message, string? field = null)
+    public static RpcException Create(StatusCode status, RefusalReason reason, string message, string? field = null)
     {
-        var info = new ErrorInfo { Reason = reason, Domain = ClusterMetadata.ErrorDomain };
-        if (field is not null)
-            info.Metadata["field"] = field;
-        var rich = new Google.Rpc.Status { Code = (int)status, Message = message, Details = { Any.Pack(info) } };
-        if (field is not null)
-        {
-            rich.Details.Add(Any.Pack(new BadRequest
-            {
-                FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = message } },
-            }));
-        }
-
+        var refusal = new WorkerRefusal { Reason = reason, Field = field ?? string.Empty };
+        var rich = new Google.Rpc.Status { Code = (int)status, Message = message, Details = { Any.Pack(refusal) } };
         return rich.ToRpcException();
     }
 
+    /// <summary>The refusal a worker's error carries; null for an error that is not a refusal (transport, deadline, token).</summary>
+    public static RefusalReason? ReasonOf(RpcException ex) => ex.GetRpcStatus()?.GetDetail<WorkerRefusal>()?.Reason;
+
     public static RpcException BadArgument(string field, string message) =>
-        Create(StatusCode.InvalidArgument, InvalidArgument, message, field);
+        Create(StatusCode.InvalidArgument, RefusalReason.InvalidArgument, message, field);
 
     public static RpcException BadModule(string message) =>
-        Create(StatusCode.InvalidArgument, InvalidModule, message);
+        Create(StatusCode.InvalidArgument, RefusalReason.InvalidModule, message);
 
     public static RpcException TooLarge(string message) =>
-        Create(StatusCode.ResourceExhausted, PayloadTooLarge, message);
+        Create(StatusCode.ResourceExhausted, RefusalReason.PayloadTooLarge, message);
 
-    /// <summary>OVERLOADED is RESOURCE_EXHAUSTED on the wire: nothing ran, another worker may take the call.</summary>
+    /// <summary>Overloaded is RESOURCE_EXHAUSTED on the wire: nothing ran, another worker may take the call.</summary>
     public static RpcException Overload(string message) =>
-        Create(StatusCode.ResourceExhausted, Overloaded, message);
+        Create(StatusCode.ResourceExhausted, RefusalReason.Overloaded, message);
 
     public static RpcException NotAvailable(string message) =>
-        Create(StatusCode.Unavailable, Unavailable, message);
+        Create(StatusCode.Unavailable, RefusalReason.ModuleUnavailable, message);
 }

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.V1;
+using Platform.Hosting.Wire;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
 using Platform.Worker.Cluster;
@@ -91,23 +92,16 @@ internal sealed partial class WorkerGrpcService(
         if (server is not null)
             foreach (var (key, value) in tags) server.SetTag(key, value);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["InvocationId"] = invocationId });
-        string? outcome = null;
         try
         {
             var response = await InvokeAsync(request, invocationId, tags, context);
-            outcome = response.Outcome;
+            if (response.Outcome.TryFromWire(out var outcome)) metrics.Invocation(outcome);
             return response;
         }
-        catch (RpcException ex)
+        catch (RpcException ex) when (WorkerErrors.ReasonOf(ex) is { } reason)
         {
-            // Refusals count; a bad request or a deadline already passed is not an invocation.
-            var reason = ex.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason;
-            outcome = reason is WorkerErrors.Overloaded or WorkerErrors.Unavailable ? reason : null;
+            metrics.Refused(reason);
             throw;
-        }
-        finally
-        {
-            if (outcome is not null) metrics.Invocation(outcome);
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.Hosting;
+using Platform.Hosting.Listeners;
 
 namespace Platform.Worker.Hosting;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using Platform.Contracts.V1;
+using Platform.Hosting.Wire;
 using Platform.Runtime;
 using Platform.Worker.Grpc;
 using RuntimeLimits = Platform.Runtime.InvocationLimits;
@@ -78,7 +79,7 @@ internal static class InvocationMapping
     {
         var response = new WorkerInvokeResponse
         {
-            Outcome = result.Outcome.ToCode(),
+            Outcome = result.Outcome.ToWire(),
             // The result's buffers belong to this invocation alone: no copy.
             Output = UnsafeByteOperations.UnsafeWrap(result.Output),
             Logs = UnsafeByteOperations.UnsafeWrap(result.Logs),
@@ -95,7 +96,7 @@ internal static class InvocationMapping
 
     public static WorkerInvokeResponse InvalidModule(string message, string workerId) => new()
     {
-        Outcome = Outcome.InvalidModule.ToCode(),
+        Outcome = InvocationOutcome.InvalidModule,
         Message = message,
         WorkerId = workerId,
     };

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Platform.Contracts.V1;
 using Platform.Runtime;
 using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
@@ -57,7 +58,21 @@ internal sealed class WorkerMetrics : IArtifactCacheObserver
 
     public void Compiled(string sha256, TimeSpan duration) => _compileDuration.Record(duration.TotalSeconds, _worker);
 
-    /// <summary>One answered invocation; <paramref name="outcome"/> is the wire code (OK, OVERLOADED, ...).</summary>
-    public void Invocation(string outcome) =>
-        _invocations.Add(1, _worker, new KeyValuePair<string, object?>("outcome", outcome.ToLowerInvariant()));
+    /// <summary>One answered invocation, labelled with its outcome's code in lower case.</summary>
+    public void Invocation(Outcome outcome) => CountInvocation(outcome.ToCode().ToLowerInvariant());
+
+    /// <summary>One refused invocation: only refusals a caller may retry elsewhere count (a bad request is not an invocation).</summary>
+    public void Refused(RefusalReason reason)
+    {
+        var label = reason switch
+        {
+            RefusalReason.Overloaded => "overloaded",
+            RefusalReason.ModuleUnavailable => "unavailable",
+            _ => null,
+        };
+        if (label is not null) CountInvocation(label);
+    }
+
+    private void CountInvocation(string outcome) =>
+        _invocations.Add(1, _worker, new KeyValuePair<string, object?>("outcome", outcome));
 }

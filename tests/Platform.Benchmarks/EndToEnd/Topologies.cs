@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Npgsql;
+using Platform.Server.Postgres;
 using Platform.Testing;
 using Platform.Testing.Processes;
 
@@ -96,24 +97,8 @@ internal sealed class DevPlatform : IAsyncDisposable
         TryDelete(_root);
     }
 
-    /// <summary>Stops a PostgreSQL data directory left running (pg_ctl stop -m immediate, as the postgres user when root).</summary>
-    private static void StopPostgres(string dataDirectory)
-    {
-        if (!File.Exists(System.IO.Path.Combine(dataDirectory, "postmaster.pid"))) return;
-        var binDir = LocalPostgresCluster.FindBinDirectory();
-        if (binDir is null) return;
-        var pgCtl = System.IO.Path.Combine(binDir, "pg_ctl");
-        string[] arguments = ["-D", dataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"];
-        var info = Environment.UserName == "root"
-            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", pgCtl, .. arguments])
-            : new ProcessStartInfo(pgCtl, arguments);
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.UseShellExecute = false;
-        using var process = System.Diagnostics.Process.Start(info);
-        process?.StandardOutput.ReadToEnd();
-        process?.WaitForExit(40_000);
-    }
+    /// <summary>Stops a PostgreSQL data directory left running; synchronous, for the process-exit handler too.</summary>
+    private static void StopPostgres(string dataDirectory) => LocalPostgres.StopLeftRunningAsync(dataDirectory).GetAwaiter().GetResult();
 
     private static void TryDelete(string root)
     {

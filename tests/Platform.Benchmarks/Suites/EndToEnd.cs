@@ -92,7 +92,7 @@ internal static partial class EndToEnd
             + "**Platform (topology A)**: `Platform.Server dev` as a child process (Release build): its private PostgreSQL, the control plane and "
             + "2 workers in one process talking gRPC over loopback (the README's first command), log level Warning (Information only for the worker's per-upload "
             + "compile lines). The function is `examples/wat/hello.wat` deployed as `bench-hello`; every invocation sends `Ada` and must answer `Hello, Ada!`. "
-            + "**Topology B** (worker restart): a throwaway PostgreSQL (`LocalPostgresCluster`, fsync off), `--role control-plane` and ONE `--role worker` as separate processes. "
+            + "**Topology B** (worker restart): a throwaway PostgreSQL (a throwaway `LocalPostgres`, fsync off), `--role control-plane` and ONE `--role worker` as separate processes. "
             + $"REST load: `hey` {Hey.Version} (Go, separate process). gRPC and the µs-resolution latency: .NET clients in this benchmark process (workstation GC). "
             + $"Servers built from {SourceRevision()}. Load average before the suite: {loadBefore}. "
             + "The benchmark tenants' rate and concurrency quotas are lifted (`PUT /v1/tenants/NAME/quotas`; defaults 100/s, burst 200, 16 at once) so that the platform, not a quota, is measured.");
@@ -172,7 +172,7 @@ internal static partial class EndToEnd
                 ModuleSha256 = deployed.Sha256,
                 Input = grpcInput,
             }, clusterHeaders, DateTime.UtcNow.AddSeconds(30));
-            if (r.Outcome != "OK" || r.Output.ToStringUtf8() != Expected) throw new InvalidOperationException($"worker answered {r.Outcome} {r.Message}");
+            if (r.Outcome != InvocationOutcome.Ok || r.Output.ToStringUtf8() != Expected) throw new InvalidOperationException($"worker answered {r.Outcome} {r.Message}");
         }
 
         // The invoke path's PostgreSQL round trip, as the control plane runs it: the API-key lookup
@@ -639,7 +639,7 @@ internal static partial class EndToEnd
                     Input = grpcInput,
                 }, clusterHeaders, DateTime.UtcNow.AddSeconds(30));
                 firstMs = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-                if (r.Outcome != "OK") throw new InvalidOperationException($"direct first invoke after restart: {r.Outcome} {r.Message}");
+                if (r.Outcome != InvocationOutcome.Ok) throw new InvalidOperationException($"direct first invoke after restart: {r.Outcome} {r.Message}");
                 sandboxMs = r.DurationUs / 1000.0;
                 firstLabel = "worker Invoke direct (new channel)";
                 t = Stopwatch.GetTimestamp();

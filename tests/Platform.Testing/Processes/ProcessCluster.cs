@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Npgsql;
+using Platform.Server.Postgres;
 
 namespace Platform.Testing.Processes;
 
 /// <summary>
 /// The platform as an operator runs it, every part its own process on loopback: a throwaway
-/// PostgreSQL (<see cref="LocalPostgresCluster"/>), the control plane (<c>--role control-plane</c>)
+/// PostgreSQL (a throwaway <see cref="LocalPostgres"/>), the control plane (<c>--role control-plane</c>)
 /// and <c>N</c> workers (<c>--role worker</c>, ids <c>w1..wN</c>). Ports, cache folders and ids are
 /// fixed at creation, so a killed part restarts as the same part. Every part can be killed
 /// (SIGKILL), stopped and started again while the others keep running.
@@ -22,7 +23,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly string[] _workerArguments;
     private readonly ChildProcess?[] _workers;
 
-    private ProcessCluster(LocalPostgresCluster postgres, string root, string connectionString, int workerCount, string[] controlPlaneArguments, string[] workerArguments)
+    private ProcessCluster(LocalPostgres postgres, string root, string connectionString, int workerCount, string[] controlPlaneArguments, string[] workerArguments)
     {
         Postgres = postgres;
         _root = root;
@@ -33,7 +34,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         WorkerUris = Enumerable.Range(0, workerCount).Select(_ => new Uri($"http://127.0.0.1:{FreePort.Next()}")).ToArray();
     }
 
-    public LocalPostgresCluster Postgres { get; }
+    public LocalPostgres Postgres { get; }
 
     /// <summary>The control plane's database (<c>platform</c>).</summary>
     public string ConnectionString { get; }
@@ -68,19 +69,19 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// </summary>
     public static async Task<ProcessCluster> CreateAsync(int workers, IEnumerable<string>? controlPlaneArguments = null, IEnumerable<string>? workerArguments = null)
     {
-        var postgres = await LocalPostgresCluster.StartAsync();
+        var postgres = await LocalPostgres.StartThrowawayAsync();
         try
         {
             var root = Path.Combine(Path.GetTempPath(), $"platform-cluster-{Guid.NewGuid():N}"[..36]);
             Directory.CreateDirectory(root);
-            await using (var connection = new NpgsqlConnection(postgres.ConnectionString))
+            await using (var connection = new NpgsqlConnection(postgres.ConnectionString("postgres")))
             {
                 await connection.OpenAsync();
                 await using var create = new NpgsqlCommand("CREATE DATABASE platform", connection);
                 await create.ExecuteNonQueryAsync();
             }
 
-            var connectionString = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "platform", MaxPoolSize = 50 }.ConnectionString;
+            var connectionString = postgres.ConnectionString("platform", maxPoolSize: 50);
             return new ProcessCluster(postgres, root, connectionString, workers, [.. controlPlaneArguments ?? []], [.. workerArguments ?? []]);
         }
         catch

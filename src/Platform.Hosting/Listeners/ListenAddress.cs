@@ -1,14 +1,15 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Net;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace Platform.Hosting;
+namespace Platform.Hosting.Listeners;
 
 /// <summary>
-/// A listener URL (<c>http://host:port</c>) reduced to what Kestrel binds. One source file,
-/// compiled into the control plane and the worker (neither references the other).
+/// A listener URL, <c>http://host:port</c>, reduced to what Kestrel binds: an IP address,
+/// <c>localhost</c>, or every address (<c>0.0.0.0</c>, <c>*</c>, <c>+</c>, <c>[::]</c>). The port is
+/// required; 0 picks a free one. Every listener of every role is configured this way.
 /// </summary>
-internal sealed record ListenAddress(string Host, IPAddress? Address, int Port)
+public sealed record ListenAddress(string Host, IPAddress? Address, int Port)
 {
     public bool IsLocalhost => Address is null && Host == "localhost";
 
@@ -24,16 +25,13 @@ internal sealed record ListenAddress(string Host, IPAddress? Address, int Port)
         }
 
         // "http://*:8080" and "http://+:8080" are not valid Uris; treat them as "any address".
-        var normalized = url.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal);
-        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
-        {
-            error = $"'{url}' is not an http:// URL (the platform listens in plain HTTP; terminate TLS in front of it)";
+        var normalized = url.Trim().Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal);
+        if (!TryParseHttpUrl(url, normalized, out var uri, out error))
             return false;
-        }
 
-        if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
+        if (!HasExplicitPort(normalized))
         {
-            error = $"'{url}' must not have a path";
+            error = $"'{url}' must be http://host:port with a port from 0 to 65535";
             return false;
         }
 
@@ -67,15 +65,22 @@ internal sealed record ListenAddress(string Host, IPAddress? Address, int Port)
             return false;
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+        return TryParseHttpUrl(url, url, out _, out error);
+    }
+
+    private static bool TryParseHttpUrl(string url, string normalized, [NotNullWhen(true)] out Uri? uri, [NotNullWhen(false)] out string? error)
+    {
+        if (!Uri.TryCreate(normalized, UriKind.Absolute, out uri) || uri.Scheme != Uri.UriSchemeHttp)
         {
             error = $"'{url}' is not an http:// URL (the platform listens in plain HTTP; terminate TLS in front of it)";
+            uri = null;
             return false;
         }
 
-        if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
+        if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
         {
             error = $"'{url}' must not have a path";
+            uri = null;
             return false;
         }
 
@@ -83,22 +88,13 @@ internal sealed record ListenAddress(string Host, IPAddress? Address, int Port)
         return true;
     }
 
-    /// <summary>Adds this address to Kestrel and returns the listener it configured.</summary>
-    public ListenOptions Bind(KestrelServerOptions kestrel, Action<ListenOptions> configure)
+    /// <summary>Whether the authority ends in <c>:digits</c> (a Uri reports port 80 whether it was written or not).</summary>
+    private static bool HasExplicitPort(string url)
     {
-        ListenOptions? bound = null;
-        void Configure(ListenOptions listen)
-        {
-            bound = listen;
-            configure(listen);
-        }
-
-        if (IsLocalhost)
-            kestrel.ListenLocalhost(Port, Configure);
-        else if (IsAny)
-            kestrel.ListenAnyIP(Port, Configure);
-        else
-            kestrel.Listen(Address ?? IPAddress.Loopback, Port, Configure);
-        return bound!;
+        var authority = url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..].TrimEnd('/');
+        var colon = authority.LastIndexOf(':');
+        return colon > authority.LastIndexOf(']')
+            && int.TryParse(authority.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            && port <= 65535;
     }
 }

@@ -11,7 +11,7 @@ namespace Platform.Hosting;
 /// (control plane and worker alike). A host that already has an <see cref="IModuleCompiler"/>
 /// (dev shares one across its in-process hosts) keeps it.
 /// </summary>
-internal static class CompileBudgetRegistration
+public static class CompileBudgetRegistration
 {
     public const string SectionName = "Platform:Compile";
 

@@ -5,7 +5,7 @@ namespace Platform.Hosting;
 /// be: long enough to resist guessing, and none of the values the repository's examples and
 /// manifests ever shipped, which anyone can read.
 /// </summary>
-internal static class SecretRules
+public static class SecretRules
 {
     public const int MinLength = 32;
 

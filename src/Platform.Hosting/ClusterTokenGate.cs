@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace Platform.Hosting;
 
 /// <summary>Endpoint metadata: an internal endpoint whose callers must present the cluster token.</summary>
-internal sealed class ClusterTokenRequired
+public sealed class ClusterTokenRequired
 {
     public static ClusterTokenRequired Instance { get; } = new();
 }
@@ -17,7 +17,7 @@ internal sealed class ClusterTokenRequired
 /// body: a call without it is UNAUTHENTICATED (trailers-only). The comparison is constant-time
 /// over SHA-256 digests, so neither content nor length leaks.
 /// </summary>
-internal sealed class ClusterTokenGate(RequestDelegate next, string token)
+public sealed class ClusterTokenGate(RequestDelegate next, string token)
 {
     public const string Header = "x-platform-cluster-token";
 

@@ -13,7 +13,7 @@ namespace Platform.Hosting;
 /// <c>google.rpc.ErrorInfo</c> (domain "platform", reason = the platform code), the shape the
 /// services' own errors have. The request body is never read.
 /// </summary>
-internal static class GrpcEdge
+public static class GrpcEdge
 {
     public static bool IsGrpc(HttpRequest request) =>
         request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
