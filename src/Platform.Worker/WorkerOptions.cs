@@ -49,8 +49,15 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>Invocations that may wait for a slot at once; one more is refused at once. Default: 4 × <see cref="MaxConcurrentInvocations"/>.</summary>
+    /// <summary>
+    /// Invocations that may wait for a slot at once; one more is refused at once. Default: 64 or
+    /// 4 × <see cref="MaxConcurrentInvocations"/>, whichever is larger, so that a burst of 32 calls
+    /// of a short function (a control plane's worth of concurrent callers) queues instead of being shed.
+    /// </summary>
     public int? MaxQueuedInvocations { get; set; }
+
+    /// <summary>The queue bound in effect: <see cref="MaxQueuedInvocations"/> or its default.</summary>
+    internal int QueueBound => MaxQueuedInvocations ?? Math.Max(64, 4 * MaxConcurrentInvocations);
 
     /// <summary>Heartbeat period, used until the control plane's registration answer names its own. Default 5 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
