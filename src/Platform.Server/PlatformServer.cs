@@ -18,6 +18,7 @@ public static class PlatformServer
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        ServerDefaults.AddTo(builder.Configuration);
         configure?.Invoke(builder);
         var role = ServerRoles.Parse(builder.Configuration[ServerRoles.ConfigurationKey]);
         ServerRoles.EnsureAvailable(role);
