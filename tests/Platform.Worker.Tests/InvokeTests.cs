@@ -249,7 +249,7 @@ public sealed class InvokeTests
         var (worker, slow, hello) = await OneBusySlotAsync(slowMs: 1_000, []);
         await using var _ = worker;
 
-        // OVERLOADED itself says the call gave up after the 20 ms queue timeout instead of waiting for
+        // OVERLOADED itself says the call gave up after the default queue timeout instead of waiting for
         // the slot (a waiting call would have run once it freed); the round trip is not timed.
         await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, "OVERLOADED");
 
