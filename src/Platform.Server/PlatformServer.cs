@@ -17,8 +17,9 @@ public static class PlatformServer
     /// <exception cref="ServerConfigurationException">The role is unknown or not available.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        // appsettings.json ships beside the executable; the working directory is the caller's (dev keeps its data there).
+        // Optional appsettings files are read beside the executable; the working directory is the caller's (dev keeps its data there).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ServerDefaults.AddTo(builder.Configuration);
         configure?.Invoke(builder);
         var role = ServerRoles.Parse(builder.Configuration[ServerRoles.ConfigurationKey]);
 

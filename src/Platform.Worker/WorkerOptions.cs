@@ -45,12 +45,20 @@ public sealed class WorkerOptions
     /// <summary>
     /// How long an invocation that finds every slot taken may wait for one before it is refused
     /// with OVERLOADED (so a burst of short calls is absorbed, a saturated worker still refuses
-    /// quickly). Default 20 ms; zero refuses at once.
+    /// quickly). Default 250 ms: on a busy two-core machine a queue of 32 trivial calls waited past
+    /// 20 ms and was shed; zero refuses at once.
     /// </summary>
-    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Invocations that may wait for a slot at once; one more is refused at once. Default: 4 × <see cref="MaxConcurrentInvocations"/>.</summary>
+    /// <summary>
+    /// Invocations that may wait for a slot at once; one more is refused at once. Default: 64 or
+    /// 4 × <see cref="MaxConcurrentInvocations"/>, whichever is larger, so that a burst of 32 calls
+    /// of a short function (a control plane's worth of concurrent callers) queues instead of being shed.
+    /// </summary>
     public int? MaxQueuedInvocations { get; set; }
+
+    /// <summary>The queue bound in effect: <see cref="MaxQueuedInvocations"/> or its default.</summary>
+    internal int QueueBound => MaxQueuedInvocations ?? Math.Max(64, 4 * MaxConcurrentInvocations);
 
     /// <summary>Heartbeat period, used until the control plane's registration answer names its own. Default 5 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -11,6 +11,7 @@ public sealed class ClusterMetricsTests(TelemetryEnvironment environment)
 {
     private const string Pushes = "platform.pushes";
     private const string Compile = "platform.module.compile.duration";
+    private const string UploadCompiles = "platform.upload.compiles";
     private const string Lookups = "platform.cache.lookups";
     private const string InFlight = "platform.worker.invocations.in_flight";
     private const string LiveWorkers = "platform.workers.live";
@@ -33,6 +34,9 @@ public sealed class ClusterMetricsTests(TelemetryEnvironment environment)
         Assert.Equal(1, pushed.Count(Pushes, ("result", "ok")) - before.Count(Pushes, ("result", "ok")));
         Assert.Equal(before.Count(Pushes, ("result", "failed")), pushed.Count(Pushes, ("result", "failed")));
         Assert.Equal(1, pushed.HistogramCount(Compile, ("worker", placed)) - before.HistogramCount(Compile, ("worker", placed)));
+        // The whole path's compiles for one upload (one replica): the control plane's check and the placed worker's.
+        Assert.Equal(1, pushed.Count(UploadCompiles) - before.Count(UploadCompiles));
+        Assert.Equal(1, pushed.HistogramCount(Compile) - before.HistogramCount(Compile));
         Assert.True(pushed.HistogramSum(Compile, ("worker", placed)) > before.HistogramSum(Compile, ("worker", placed)));
         Assert.Equal("s", pushed.Instrument(Compile).Unit);
         Assert.True(pushed.Count(Lookups, ("worker", placed), ("result", "miss")) > before.Count(Lookups, ("worker", placed), ("result", "miss")));

@@ -50,6 +50,29 @@ public sealed class SettingsTests
         Assert.Throws<ServerConfigurationException>(() => PlatformTelemetrySettings.From(Configuration(("Platform:Telemetry:Enabled", "maybe")), ServerRole.Worker));
     }
 
+    [Theory]
+    [InlineData(null, PlatformTelemetrySettings.DefaultTraceSampleRatio)]
+    [InlineData("0", 0.0)]
+    [InlineData("0.25", 0.25)]
+    [InlineData("1", 1.0)]
+    public void TraceSampleRatio_DefaultOrConfigured(string? value, double expected)
+    {
+        var settings = PlatformTelemetrySettings.From(Configuration((PlatformTelemetrySettings.TraceSampleRatioKey, value)), ServerRole.ControlPlane);
+
+        Assert.Equal(expected, settings.TraceSampleRatio);
+    }
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    [InlineData("NaN")]
+    [InlineData("often")]
+    public void TraceSampleRatio_OutsideZeroToOne_ConfigurationErrorNamingTheKey(string value)
+    {
+        var error = Assert.Throws<ServerConfigurationException>(() => PlatformTelemetrySettings.From(Configuration((PlatformTelemetrySettings.TraceSampleRatioKey, value)), ServerRole.ControlPlane));
+        Assert.StartsWith(PlatformTelemetrySettings.TraceSampleRatioKey, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void InvalidMetricsUrl_Build_FailsBeforeStarting()
     {

@@ -43,6 +43,8 @@ public sealed class TelemetryCluster : IAsyncDisposable
             ["Platform:Cluster:WorkerTtl"] = "00:00:01",
             ["Platform:Cluster:ReplicationFactor"] = "1",
             ["Logging:LogLevel:Platform.ControlPlane.Invocation"] = "Debug",
+            // Every trace, so that the tests find the spans of the invocations they make.
+            [PlatformTelemetrySettings.TraceSampleRatioKey] = "1",
         };
         var collector = new Collector();
         var cluster = new TelemetryCluster(await InProcessCluster.StartAsync(postgres, "platform-telemetry", defaults, settings, collector.Attach), collector);

@@ -204,6 +204,21 @@ public sealed class InvokeTests
     }
 
     [Fact]
+    public async Task Invoke_BurstOfShortCallsOnAnIdleWorker_IsQueuedNotShed()
+    {
+        // One slot, so nearly the whole burst waits at once; a long queue timeout, so only the
+        // default queue bound (not the machine's speed) decides whether a call is refused.
+        await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "1", ["QueueTimeout"] = "00:00:10" });
+        var hello = Guest.FromWat(Wat.Hello);
+        await worker.PushAsync(hello);
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, 48).Select(_ => worker.InvokeAsync(hello)));
+
+        Assert.All(burst, r => Assert.Equal(InvocationOutcome.Ok, r.Outcome));
+        Assert.Equal(0, (await worker.StatusAsync()).InFlight);
+    }
+
+    [Fact]
     public async Task Invoke_WhileEverySlotIsBusy_WaitsUpToTheQueueTimeoutForASlot()
     {
         var (worker, slow, hello) = await OneBusySlotAsync(slowMs: 300, new() { ["QueueTimeout"] = "00:00:05" });
@@ -234,7 +249,7 @@ public sealed class InvokeTests
         var (worker, slow, hello) = await OneBusySlotAsync(slowMs: 1_000, []);
         await using var _ = worker;
 
-        // OVERLOADED itself says the call gave up after the 20 ms queue timeout instead of waiting for
+        // OVERLOADED itself says the call gave up after the default queue timeout instead of waiting for
         // the slot (a waiting call would have run once it freed); the round trip is not timed.
         await RpcAssert.FailsAsync(() => worker.InvokeAsync(hello), StatusCode.ResourceExhausted, RefusalReason.Overloaded);
 

@@ -8,12 +8,14 @@ using Platform.ControlPlane.Keys;
 namespace Platform.ControlPlane.Auth;
 
 /// <summary>
-/// The bearer key to a caller. A spray of made-up keys stays cheap and cannot starve the database
-/// for the tenants: a key that cannot be one of ours (wrong shape) and a key already found unknown
-/// never reach PostgreSQL, and keys this process has not seen succeed go through a small gate of
-/// concurrent lookups, so they never hold more than a few of the pool's connections (the
-/// database circuit sees successful queries, never timeouts of a starved pool). Keys that
-/// authenticated before skip the gate and are still checked in PostgreSQL on every use.
+/// The bearer key to a caller. A key PostgreSQL confirmed is served from the metadata cache while
+/// its change listener hears NOTIFY and for at most <see cref="Caching.MetadataCacheOptions.KeyMaxAge"/>
+/// after the confirmation (revocations and tenant deletions drop it at once on every replica that
+/// hears them); otherwise the key is looked up in PostgreSQL. A spray of made-up keys stays cheap
+/// and cannot starve the database for the tenants: a key that cannot be one of ours (wrong shape)
+/// and a key already found unknown never reach PostgreSQL, and keys this process has not seen
+/// succeed go through a small gate of concurrent lookups, so they never hold more than a few of the
+/// pool's connections (the database circuit sees successful queries, never timeouts of a starved pool).
 /// </summary>
 internal sealed class Authenticator : IAuthenticator, IDisposable
 {
@@ -51,10 +53,13 @@ internal sealed class Authenticator : IAuthenticator, IDisposable
         if (!ApiKeySecrets.IsWellFormed(key))
             throw Unauthenticated("the key is not valid");
 
-        // PostgreSQL first, always: a revoked key fails on its next use. Only when PostgreSQL cannot
-        // be reached does a key that authenticated before (and was not revoked or deleted since,
-        // as announced by NOTIFY) keep working, so invocations survive an outage.
+        // A key confirmed recently, while NOTIFY is heard, is served without a round trip. Otherwise
+        // PostgreSQL decides; only when it cannot be reached does a key that authenticated before
+        // (and was not revoked or deleted since, as announced by NOTIFY) keep working, so
+        // invocations survive an outage.
         var hashKey = Convert.ToHexString(hash);
+        if (_cache.TryGetFreshKey(hashKey, out var fresh))
+            return fresh;
         if (_unknown.ContainsKey(hashKey))
             throw Unauthenticated("the key is not valid");
         var gated = !_cache.TryGetKey(hashKey, out _);

@@ -7,19 +7,21 @@ using Platform.ControlPlane.Quotas;
 namespace Platform.ControlPlane.Caching;
 
 /// <summary>
-/// In-memory function metadata, quotas and key lookups. Every change is announced by PostgreSQL
+/// In-memory function metadata, quotas and API keys. Every change is announced by PostgreSQL
 /// NOTIFY after its commit (<c>platform_functions</c>: tenant/function; <c>platform_tenants</c>:
 /// tenant, for quotas, key revocations and deletions) and applied here by
 /// <see cref="MetadataChangeListener"/> on every replica, and directly by the replica that made
 /// the change. Entries are authoritative only while the listener is connected (no notification
 /// can be missed); otherwise reads go to PostgreSQL and the cache is only the fallback when
 /// PostgreSQL cannot be reached. A fill that raced with an invalidation is dropped (generation check).
+/// A key is served from memory only for <see cref="MetadataCacheOptions.KeyMaxAge"/> after PostgreSQL
+/// last confirmed it, so a revocation whose NOTIFY was lost still takes effect within that bound.
 /// </summary>
-internal sealed class MetadataCache(IOptions<MetadataCacheOptions> options)
+internal sealed class MetadataCache(IOptions<MetadataCacheOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<(Guid Tenant, string Name, string Reference), ResolvedFunction> _functions = new();
     private readonly ConcurrentDictionary<Guid, EffectiveQuotas> _quotas = new();
-    private readonly ConcurrentDictionary<string, Caller.Tenant> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CachedKey> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Guid> _tenantIds = new(StringComparer.Ordinal);
     private long _generation;
     private volatile bool _listening;
@@ -52,13 +54,30 @@ internal sealed class MetadataCache(IOptions<MetadataCacheOptions> options)
         if (Generation != generation) _quotas.TryRemove(tenant, out _);
     }
 
-    public bool TryGetKey(string keyHash, out Caller.Tenant caller) => _keys.TryGetValue(keyHash, out caller!);
+    /// <summary>A key PostgreSQL confirmed at some time (the fallback during an outage).</summary>
+    public bool TryGetKey(string keyHash, out Caller.Tenant caller)
+    {
+        var found = _keys.TryGetValue(keyHash, out var cached);
+        caller = cached?.Caller!;
+        return found;
+    }
+
+    /// <summary>A key that may be trusted without asking PostgreSQL: the cache is authoritative and PostgreSQL confirmed it within <see cref="MetadataCacheOptions.KeyMaxAge"/>.</summary>
+    public bool TryGetFreshKey(string keyHash, out Caller.Tenant caller)
+    {
+        caller = null!;
+        if (!Authoritative || !_keys.TryGetValue(keyHash, out var cached)
+            || time.GetElapsedTime(cached.ConfirmedAt) >= options.Value.KeyMaxAge)
+            return false;
+        caller = cached.Caller;
+        return true;
+    }
 
     public void PutKey(long generation, string keyHash, Caller.Tenant caller)
     {
         if (!Enabled) return;
         Bound(_keys);
-        _keys[keyHash] = caller;
+        _keys[keyHash] = new CachedKey(caller, time.GetTimestamp());
         if (Generation != generation) _keys.TryRemove(keyHash, out _);
     }
 
@@ -94,9 +113,9 @@ internal sealed class MetadataCache(IOptions<MetadataCacheOptions> options)
                 _functions.TryRemove(key, out _);
         }
 
-        foreach (var (hash, caller) in _keys)
+        foreach (var (hash, cached) in _keys)
         {
-            if (caller.TenantId == tenant)
+            if (cached.Caller.TenantId == tenant)
                 _keys.TryRemove(hash, out _);
         }
 
@@ -128,4 +147,6 @@ internal sealed class MetadataCache(IOptions<MetadataCacheOptions> options)
         if (entries.Count >= options.Value.MaxEntries)
             entries.Clear();
     }
+
+    private sealed record CachedKey(Caller.Tenant Caller, long ConfirmedAt);
 }

@@ -1,4 +1,5 @@
 using Platform.ControlPlane.Errors;
+using Platform.ControlPlane.Telemetry;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
 
@@ -12,7 +13,7 @@ internal sealed record ValidatedModule(byte[] Bytes, string Sha256);
 /// time (nothing runs); failures become INVALID_MODULE, a compiler that cannot take the module
 /// UNAVAILABLE.
 /// </summary>
-internal sealed class ModuleCheck(ModuleValidator validator)
+internal sealed class ModuleCheck(ModuleValidator validator, ControlPlaneMetrics metrics)
 {
     public async Task<ValidatedModule> ValidateAsync(ReadOnlyMemory<byte> source, long maxModuleBytes, Guid tenantId, CancellationToken cancellationToken)
     {
@@ -30,6 +31,7 @@ internal sealed class ModuleCheck(ModuleValidator validator)
 
         if (!result.IsValid || result.WasmBytes is null || result.Sha256 is null)
             throw new PlatformException(ErrorCode.InvalidModule, result.Error ?? "the module is not valid");
+        metrics.UploadCompiled();
         return new ValidatedModule(result.WasmBytes, result.Sha256);
     }
 }

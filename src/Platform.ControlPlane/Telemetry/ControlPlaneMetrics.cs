@@ -20,6 +20,7 @@ namespace Platform.ControlPlane.Telemetry;
 /// <item><term><c>platform.rejections</c></term><description>counter {tenant, reason}: limit hits and platform refusals</description></item>
 /// <item><term><c>platform.workers.live</c></term><description>gauge: workers in the live set</description></item>
 /// <item><term><c>platform.pushes</c></term><description>counter {result = ok|failed}: module pushes to one worker</description></item>
+/// <item><term><c>platform.upload.compiles</c></term><description>counter: uploads the control plane compiled and accepted, one compile each (a worker's own compiles are counted by <c>platform.module.compile.duration</c>)</description></item>
 /// <item><term><c>platform.usage.flush.lag</c></term><description>gauge, s: time since usage was last written to PostgreSQL</description></item>
 /// </list>
 /// </summary>
@@ -31,6 +32,7 @@ internal sealed class ControlPlaneMetrics
     public const string RejectionsName = "platform.rejections";
     public const string LiveWorkersName = "platform.workers.live";
     public const string PushesName = "platform.pushes";
+    public const string UploadCompilesName = "platform.upload.compiles";
     public const string UsageFlushLagName = "platform.usage.flush.lag";
     public const string DatabaseCircuitName = "platform.database.circuit.open";
 
@@ -43,6 +45,7 @@ internal sealed class ControlPlaneMetrics
     private readonly Histogram<long> _fuel;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _pushes;
+    private readonly Counter<long> _uploadCompiles;
 
     public ControlPlaneMetrics(IMeterFactory meterFactory, ILiveWorkers workers, IOptions<ControlPlaneOptions> options, UsageAggregator usage, DatabaseCircuit database)
     {
@@ -61,6 +64,7 @@ internal sealed class ControlPlaneMetrics
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = FuelBuckets });
         _rejections = meter.CreateCounter<long>(RejectionsName, unit: "{invocation}", description: "Invocations stopped by a limit or refused by the platform, by tenant and reason");
         _pushes = meter.CreateCounter<long>(PushesName, unit: "{push}", description: "Module pushes to one worker, by result");
+        _uploadCompiles = meter.CreateCounter<long>(UploadCompilesName, unit: "{compile}", description: "Uploaded modules the control plane compiled and accepted");
         meter.CreateObservableGauge(LiveWorkersName, () => workers.Live.Count, unit: "{worker}", description: "Workers whose heartbeat is within the TTL");
         meter.CreateObservableGauge(UsageFlushLagName, () => usage.FlushLag.TotalSeconds, unit: "s", description: "Seconds since usage was last flushed to PostgreSQL (since start before the first flush)");
         meter.CreateObservableGauge(DatabaseCircuitName, () => database.IsOpen ? 1 : 0, description: "1 while database calls fail fast after failures (the circuit is open or testing), else 0");
@@ -90,6 +94,8 @@ internal sealed class ControlPlaneMetrics
 
     /// <summary>An invocation the platform refused (<paramref name="outcome"/> from <see cref="Refusal"/>).</summary>
     public void Refused(string tenant, string function, InvocationTrigger trigger, string outcome, TimeSpan elapsed) => Record(tenant, function, trigger, outcome, elapsed);
+
+    public void UploadCompiled() => _uploadCompiles.Add(1);
 
     public void Pushed(bool ok) => _pushes.Add(1, new KeyValuePair<string, object?>("result", ok ? "ok" : "failed"));
 

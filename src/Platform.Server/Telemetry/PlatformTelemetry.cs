@@ -53,6 +53,7 @@ public static class PlatformTelemetry
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => ConfigureResource(resource, builder.Configuration, role))
             .WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(settings.TraceSampleRatio)))
                 .AddSource([.. ActivitySources])
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsRoutine(http.Request.Path))
                 .AddGrpcClientInstrumentation(o =>

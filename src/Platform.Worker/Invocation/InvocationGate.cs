@@ -19,7 +19,7 @@ internal sealed class InvocationGate
     {
         Capacity = options.Value.MaxConcurrentInvocations;
         _queueTimeout = options.Value.QueueTimeout;
-        _maxQueued = _queueTimeout > TimeSpan.Zero ? options.Value.MaxQueuedInvocations ?? 4 * Capacity : 0;
+        _maxQueued = _queueTimeout > TimeSpan.Zero ? options.Value.QueueBound : 0;
         _slots = new SemaphoreSlim(Capacity, Capacity);
     }
 
