@@ -3,8 +3,8 @@ using Microsoft.Extensions.Configuration.Memory;
 namespace Platform.Server;
 
 /// <summary>
-/// Configuration defaults that hold whatever the working directory (a file there is only found
-/// when the server runs from its own folder), below every other source: an operator's
+/// Configuration defaults that hold whether or not an appsettings.json ships beside the
+/// executable, below every other source: an operator's
 /// appsettings, environment variables and command line override them.
 /// </summary>
 internal static class ServerDefaults
