@@ -15,12 +15,16 @@ public static class WorkerSaturationScenario
     public const string HoldFunction = "hold";
     public const int HoldMs = 250;
     public const int SlotsPerWorker = 2;
+    public const string QueueTimeout = "00:00:00.020";
     public const int Callers = 24;
     public static readonly TimeSpan BurstDuration = TimeSpan.FromSeconds(5);
 
     public static async Task<WorkerSaturationResult> RunAsync()
     {
-        await using var bed = await FaultBed.StartAsync(workerArguments: [$"--Platform:MaxConcurrentInvocations={SlotsPerWorker}"]);
+        // A refused call waits up to QueueTimeout on each worker tried (default 250 ms, so that a
+        // burst of short calls queues): pinned shorter than the hold here, so the test shows that
+        // a saturated worker refuses after its queue wait, never after a slot frees.
+        await using var bed = await FaultBed.StartAsync(workerArguments: [$"--Platform:MaxConcurrentInvocations={SlotsPerWorker}", $"--Platform:QueueTimeout={QueueTimeout}"]);
         await bed.Api.DeployAsync(HoldFunction, FaultModules.Spin, new { timeoutMs = HoldMs });
         for (var i = 0; i < 3; i++) await SteadyLoad.InvokeAsync(bed.Api, HoldFunction, i, TimeSpan.Zero, FaultBed.ClientTimeout, checkEcho: false);
 
