@@ -66,7 +66,9 @@ public sealed class TelemetryCluster : IAsyncDisposable
     /// <summary>Starts a worker (with its metrics listener) on its folder, kept across restarts, and waits until it is live.</summary>
     public async Task<WorkerHost> StartWorkerAsync(string id, params string[] extraArguments)
     {
-        var worker = await _hosts.StartWorkerAsync(id, metricsListener: true, extraArguments);
+        // Every trace on the workers too: their tracer providers share this process with the
+        // control plane's, and a provider sampling less can drop a span the control plane records.
+        var worker = await _hosts.StartWorkerAsync(id, metricsListener: true, [$"--{PlatformTelemetrySettings.TraceSampleRatioKey}=1", .. extraArguments]);
         await _hosts.WaitUntilLiveAsync(id);
         return worker;
     }
