@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.History;
 using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Telemetry;
@@ -37,6 +38,7 @@ internal sealed partial class InvocationRouter(
     TimeProvider time,
     ControlPlaneMetrics metrics,
     UsageAggregator usage,
+    HistoryBuffer history,
     ILogger<InvocationRouter> logger)
 {
     public const int MaxLogBytes = 64 * 1024;
@@ -76,6 +78,7 @@ internal sealed partial class InvocationRouter(
             var reply = await RouteAsync(caller, function, quotas, input, invocationId, cancellationToken);
             metrics.Ran(caller.Name, function.Name, input.Trigger, reply, Stopwatch.GetElapsedTime(started));
             usage.Record(caller.Id, function.Name, reply.Outcome, reply.FuelConsumed, reply.DurationUs);
+            history.Add(Record(caller, input, reply));
             activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, reply.Outcome);
             activity?.SetTag(RuntimeTelemetry.Attributes.WorkerId, reply.Worker);
             activity?.SetTag(RuntimeTelemetry.Attributes.FuelConsumed, reply.FuelConsumed);
@@ -91,6 +94,17 @@ internal sealed partial class InvocationRouter(
             LogRefused(logger, invocationId, caller.Name, function.Name, function.Version, ex.Code.WireName(), ex.Message);
             throw;
         }
+    }
+
+    private InvocationRecord Record(InvocationTenant caller, InvocationInput input, InvocationReply reply)
+    {
+        // PostgreSQL keeps microseconds: the record's time is what a list cursor will carry.
+        var now = time.GetUtcNow();
+        var endedAt = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
+        return new InvocationRecord(
+            caller.Id, reply.InvocationId, endedAt, reply.Function, reply.Version, ControlPlaneMetrics.TriggerLabel(input.Trigger),
+            reply.Outcome, reply.ExitCode, reply.Message, reply.FuelConsumed, reply.DurationUs, reply.Worker,
+            input.Stdin.Length, reply.Output.Length, reply.Logs, reply.LogsTruncated);
     }
 
     /// <summary>Records a refusal the edge decided itself (an input over the tenant's limit); errors that are not an invocation's decision are ignored.</summary>
