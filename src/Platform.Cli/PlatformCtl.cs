@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Platform.Cli.Functions;
+using Platform.Cli.History;
 using Platform.Cli.Invoke;
 using Platform.Cli.Run;
 using Platform.Cli.Tenants;
@@ -26,6 +27,7 @@ internal static class PlatformCtl
         root.Subcommands.Add(QuotasCommand.Create());
         root.Subcommands.Add(WorkersCommand.Create());
         root.Subcommands.Add(UsageCommand.Create());
+        root.Subcommands.Add(InvocationsCommand.Create());
         return root;
     }
 
