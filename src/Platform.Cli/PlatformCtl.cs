@@ -2,6 +2,7 @@ using System.CommandLine;
 using Platform.Cli.Functions;
 using Platform.Cli.History;
 using Platform.Cli.Invoke;
+using Platform.Cli.Replay;
 using Platform.Cli.Run;
 using Platform.Cli.Tenants;
 using Platform.Cli.Usage;
@@ -28,6 +29,7 @@ internal static class PlatformCtl
         root.Subcommands.Add(WorkersCommand.Create());
         root.Subcommands.Add(UsageCommand.Create());
         root.Subcommands.Add(InvocationsCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         return root;
     }
 

@@ -88,6 +88,7 @@ internal static class ProtoMapping
         MemoryMb = c.HasMemoryMb ? c.MemoryMb : null,
         TimeoutMs = c.HasTimeoutMs ? c.TimeoutMs : null,
         Http = c.Http is null ? null : new HttpTriggerConfigInput { Public = c.Http.Public },
+        Record = c.Record,
     };
 
     public static V1.FunctionConfig ToProto(FunctionConfig c)
@@ -97,6 +98,7 @@ internal static class ProtoMapping
         if (c.MemoryMb is { } memoryMb) p.MemoryMb = memoryMb;
         if (c.TimeoutMs is { } timeoutMs) p.TimeoutMs = timeoutMs;
         if (c.Http is { } http) p.Http = new V1.HttpTrigger { Public = http.Public };
+        if (c.Record is { } record) p.Record = record;
         return p;
     }
 

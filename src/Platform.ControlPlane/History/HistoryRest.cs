@@ -30,6 +30,24 @@ internal static partial class HistoryRest
             .WithTags("Invocation history")
             .Produces<InvocationView>()
             .WithSummary("One invocation of the tenant: outcome, exit code, fuel, duration, worker, sizes and logs");
+        v1.MapGet("/invocations/{id}/recording", GetRecordingAsync)
+            .RequireCaller(CallerRequirement.TenantManagement)
+            .AddEndpointFilter(Limits.ManagementRateFilter.Instance)
+            .WithTags("Invocation history")
+            .Produces<RecordingView>()
+            .WithSummary("The replay recording of an invocation (versions with \"record\"): input, clock readings, random bytes, args, env, limits, and what production gave");
+        v1.MapGet("/invocations/{id}/module", GetModuleAsync)
+            .RequireCaller(CallerRequirement.TenantManagement)
+            .AddEndpointFilter(Limits.ManagementRateFilter.Instance)
+            .WithTags("Invocation history")
+            .Produces(StatusCodes.Status200OK, contentType: "application/wasm")
+            .WithSummary("The module a recorded invocation ran (binary Wasm)");
+        v1.MapDelete("/invocations/{id}/recording", DeleteRecordingAsync)
+            .RequireCaller(CallerRequirement.TenantManagement)
+            .AddEndpointFilter(Limits.ManagementRateFilter.Instance)
+            .WithTags("Invocation history")
+            .Produces(StatusCodes.Status204NoContent)
+            .WithSummary("Delete an invocation's recording (its history record stays)");
     }
 
     /// <summary>The id's form (what the invoke answers carry); INVALID_ARGUMENT for anything else.</summary>
@@ -49,6 +67,27 @@ internal static partial class HistoryRest
     {
         var record = await store.GetAsync(http.TenantCaller().TenantId, RequireId(id), cancellationToken);
         return TypedResults.Json(InvocationView.From(record), ApiJson.Options);
+    }
+
+    private static async Task<IResult> GetRecordingAsync(string id, HttpContext http, HistoryStore store, CancellationToken cancellationToken)
+    {
+        var tenantId = http.TenantCaller().TenantId;
+        var checkedId = RequireId(id);
+        var recording = await store.GetRecordingAsync(tenantId, checkedId, cancellationToken);
+        var record = await store.GetAsync(tenantId, checkedId, cancellationToken);
+        return TypedResults.Json(RecordingView.From(record, recording), ApiJson.Options);
+    }
+
+    private static async Task<IResult> GetModuleAsync(string id, HttpContext http, HistoryStore store, CancellationToken cancellationToken)
+    {
+        var module = await store.GetRecordedModuleAsync(http.TenantCaller().TenantId, RequireId(id), cancellationToken);
+        return TypedResults.Bytes(module, "application/wasm");
+    }
+
+    private static async Task<IResult> DeleteRecordingAsync(string id, HttpContext http, HistoryStore store, CancellationToken cancellationToken)
+    {
+        await store.DeleteRecordingAsync(http.TenantCaller().TenantId, RequireId(id), cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static string? Single(IQueryCollection query, string name)

@@ -3,6 +3,8 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Errors;
+using Platform.ControlPlane.Json;
+using Platform.ControlPlane.Modules;
 using Platform.ControlPlane.Paging;
 
 namespace Platform.ControlPlane.History;
@@ -13,7 +15,10 @@ internal sealed class HistoryStore(Db db, Cursors cursors, IOptions<HistoryOptio
     private const string Kind = "invocations";
 
     private const string Columns =
-        "id, ended_at, function, version, trigger, outcome, exit_code, message, fuel, duration_us, worker, input_bytes, output_bytes, logs, logs_truncated";
+        """
+        id, ended_at, function, version, trigger, outcome, exit_code, message, fuel, duration_us, worker, input_bytes, output_bytes, logs, logs_truncated,
+        EXISTS (SELECT 1 FROM invocation_recordings r WHERE r.tenant_id = invocations.tenant_id AND r.invocation_id = invocations.id) AS recorded
+        """;
 
     // Records of tenants deleted since the invocation ran are skipped (their history went with them).
     private const string Insert =
@@ -30,19 +35,111 @@ internal sealed class HistoryStore(Db db, Cursors cursors, IOptions<HistoryOptio
         ON CONFLICT (tenant_id, id) DO NOTHING
         """;
 
-    /// <summary>Inserts the records, all in one transaction (all or nothing); a record already there is left as it is.</summary>
+    // A recording is kept while the tenant's recordings, this batch's before it included, stay
+    // within its maxRecordingBytes, and only when its module is still stored (the caller holds
+    // the modules' locks, so the collector cannot take one away before this commits).
+    private const string InsertRecordings =
+        """
+        INSERT INTO invocation_recordings (tenant_id, invocation_id, module_sha256, input, output, clocks, random, args, env, limits, size_bytes)
+        SELECT r.tenant_id, r.invocation_id, r.module_sha256, r.input, r.output, r.clocks::bigint[], r.random,
+               r.args::text[], r.env::text[], r.limits::jsonb, r.size_bytes
+        FROM (
+            SELECT u.*, sum(u.size_bytes) OVER (PARTITION BY u.tenant_id ORDER BY u.ord) AS running
+            FROM unnest(@tenants::uuid[], @ids::text[], @modules::text[], @inputs::bytea[], @outputs::bytea[], @clocks::text[],
+                        @random::bytea[], @args::text[], @env::text[], @limits::text[], @sizes::bigint[])
+                 WITH ORDINALITY AS u(tenant_id, invocation_id, module_sha256, input, output, clocks, random, args, env, limits, size_bytes, ord)
+        ) r
+        JOIN tenant_quotas q ON q.tenant_id = r.tenant_id
+        WHERE EXISTS (SELECT 1 FROM invocations i WHERE i.tenant_id = r.tenant_id AND i.id = r.invocation_id)
+          AND EXISTS (SELECT 1 FROM modules m WHERE m.sha256 = r.module_sha256)
+          AND r.running + (SELECT coalesce(sum(x.size_bytes), 0) FROM invocation_recordings x WHERE x.tenant_id = r.tenant_id)
+              <= coalesce(q.max_recording_bytes, @defaultMax)
+        ON CONFLICT (tenant_id, invocation_id) DO NOTHING
+        """;
+
+    /// <summary>
+    /// Inserts the records and their recordings, all in one transaction (all or nothing); a record
+    /// already there is left as it is. A recording past its tenant's quota is not kept (its record is).
+    /// </summary>
     public async Task AddAsync(IReadOnlyCollection<InvocationRecord> records, CancellationToken cancellationToken)
     {
         if (records.Count == 0)
             return;
         var batches = records.Chunk(options.Value.FlushBatchSize).Select(Parameters).ToList();
+        var recorded = records.Where(r => r.Recording is not null).ToList();
+        var modules = recorded.Select(r => r.Recording!.ModuleSha256).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var recordingBatches = recorded.Chunk(options.Value.FlushBatchSize).Select(RecordingParameters).ToList();
         await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             foreach (var batch in batches)
                 await connection.ExecuteAsync(Db.Command(Insert, batch, token, transaction));
+            foreach (var module in modules)
+                await connection.ExecuteAsync(Db.Command(ModuleLocks.TakeShared, new { space = ModuleLocks.Space, key = ModuleLocks.Key(module) }, token, transaction));
+            foreach (var batch in recordingBatches)
+                await connection.ExecuteAsync(Db.Command(InsertRecordings, batch, token, transaction));
             return 0;
         }, cancellationToken);
     }
+
+    private object RecordingParameters(InvocationRecord[] rows) => new
+    {
+        tenants = rows.Select(r => r.TenantId).ToArray(),
+        ids = rows.Select(r => r.Id).ToArray(),
+        modules = rows.Select(r => r.Recording!.ModuleSha256).ToArray(),
+        inputs = rows.Select(r => r.Recording!.Input).ToArray(),
+        outputs = rows.Select(r => r.Recording!.Output).ToArray(),
+        // Arrays of arrays travel as their text form; unnest of a 2-D array would flatten them.
+        clocks = rows.Select(r => ArrayLiteral(r.Recording!.Clocks.Select(c => c.ToString(CultureInfo.InvariantCulture)))).ToArray(),
+        random = rows.Select(r => r.Recording!.Random).ToArray(),
+        args = rows.Select(r => ArrayLiteral(r.Recording!.Args)).ToArray(),
+        env = rows.Select(r => ArrayLiteral(r.Recording!.Env)).ToArray(),
+        limits = rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Recording!.Limits, ApiJson.Options)).ToArray(),
+        sizes = rows.Select(r => r.Recording!.SizeBytes).ToArray(),
+        defaultMax = platform.Value.DefaultQuotas.MaxRecordingBytes,
+    };
+
+    /// <summary>A PostgreSQL array literal: every element double-quoted with its quotes and backslashes escaped.</summary>
+    private static string ArrayLiteral(IEnumerable<string> items) =>
+        "{" + string.Join(',', items.Select(i => "\"" + i.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"")) + "}";
+
+    /// <summary>The tenant's recording of that invocation; NOT_FOUND when it has none (not recorded, deleted, pruned, or not its own).</summary>
+    public async Task<InvocationRecording> GetRecordingAsync(Guid tenantId, string id, CancellationToken cancellationToken)
+    {
+        var row = await db.RunAsync((connection, token) => connection.QuerySingleOrDefaultAsync<RecordingRow>(Db.Command(
+            """
+            SELECT module_sha256, input, output, clocks, random, args, env, limits::text AS limits
+            FROM invocation_recordings WHERE tenant_id = @tenantId AND invocation_id = @id
+            """,
+            new { tenantId, id },
+            token)), cancellationToken);
+        return row?.ToRecording() ?? throw NoRecording(id);
+    }
+
+    /// <summary>Deletes the tenant's recording of that invocation (its record stays); NOT_FOUND when there is none.</summary>
+    public async Task DeleteRecordingAsync(Guid tenantId, string id, CancellationToken cancellationToken)
+    {
+        var deleted = await db.RunAsync((connection, token) => connection.ExecuteAsync(Db.Command(
+            "DELETE FROM invocation_recordings WHERE tenant_id = @tenantId AND invocation_id = @id",
+            new { tenantId, id },
+            token)), cancellationToken);
+        if (deleted == 0) throw NoRecording(id);
+    }
+
+    /// <summary>The module a recording of the tenant names; NOT_FOUND for any other.</summary>
+    public async Task<byte[]> GetRecordedModuleAsync(Guid tenantId, string id, CancellationToken cancellationToken)
+    {
+        var content = await db.RunAsync((connection, token) => connection.QuerySingleOrDefaultAsync<byte[]>(Db.Command(
+            """
+            SELECT m.content FROM invocation_recordings r JOIN modules m ON m.sha256 = r.module_sha256
+            WHERE r.tenant_id = @tenantId AND r.invocation_id = @id
+            """,
+            new { tenantId, id },
+            token)), cancellationToken);
+        return content ?? throw NoRecording(id);
+    }
+
+    public static PlatformException NoRecording(string id) =>
+        PlatformException.NotFound($"invocation '{id}' has no recording (its version does not record this outcome, the recording quota was full, or it was deleted or pruned)");
 
     private static object Parameters(InvocationRecord[] rows) => new
     {
@@ -169,8 +266,29 @@ internal sealed class HistoryStore(Db db, Cursors cursors, IOptions<HistoryOptio
         public byte[] Logs { get; set; } = [];
         public bool LogsTruncated { get; set; }
 
+        public bool Recorded { get; set; }
+
         public InvocationRecord ToRecord(Guid tenantId) => new(
             tenantId, Id, new DateTimeOffset(DateTime.SpecifyKind(EndedAt, DateTimeKind.Utc)), Function, Version, Trigger, Outcome,
-            ExitCode, Message, Fuel, DurationUs, Worker, InputBytes, OutputBytes, Logs, LogsTruncated);
+            ExitCode, Message, Fuel, DurationUs, Worker, InputBytes, OutputBytes, Logs, LogsTruncated)
+        {
+            Recorded = Recorded,
+        };
+    }
+
+    private sealed class RecordingRow
+    {
+        public string ModuleSha256 { get; set; } = "";
+        public byte[] Input { get; set; } = [];
+        public byte[] Output { get; set; } = [];
+        public long[] Clocks { get; set; } = [];
+        public byte[] Random { get; set; } = [];
+        public string[] Args { get; set; } = [];
+        public string[] Env { get; set; } = [];
+        public string Limits { get; set; } = "{}";
+
+        public InvocationRecording ToRecording() => new(
+            ModuleSha256, Input, Output, Clocks, Random, Args, Env,
+            System.Text.Json.JsonSerializer.Deserialize<RecordedLimits>(Limits, ApiJson.Options)!);
     }
 }

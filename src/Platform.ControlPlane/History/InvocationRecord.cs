@@ -19,6 +19,12 @@ internal sealed record InvocationRecord(
     byte[] Logs,
     bool LogsTruncated)
 {
-    /// <summary>What the record holds in memory while it waits for a flush (its logs dominate).</summary>
-    public long ApproximateBytes => 256 + Logs.Length + (2L * ((Message?.Length ?? 0) + Function.Length + Worker.Length));
+    /// <summary>The replay recording kept with it, when its version records this outcome.</summary>
+    public InvocationRecording? Recording { get; init; }
+
+    /// <summary>Read back from the store: a recording of it is kept.</summary>
+    public bool Recorded { get; init; }
+
+    /// <summary>What the record holds in memory while it waits for a flush (its logs and recording dominate).</summary>
+    public long ApproximateBytes => 256 + Logs.Length + (2L * ((Message?.Length ?? 0) + Function.Length + Worker.Length)) + (Recording?.SizeBytes ?? 0);
 }

@@ -18,11 +18,12 @@ internal sealed record InvocationView(
     long InputBytes,
     long OutputBytes,
     string Logs,
-    bool LogsTruncated)
+    bool LogsTruncated,
+    bool Recorded)
 {
     public static InvocationView From(InvocationRecord r) => new(
         r.Id, r.EndedAt, r.Function, r.Version, r.Trigger, r.Outcome, r.ExitCode, r.Message, r.FuelConsumed,
-        r.DurationUs / 1000.0, r.Worker, r.InputBytes, r.OutputBytes, Encoding.UTF8.GetString(r.Logs), r.LogsTruncated);
+        r.DurationUs / 1000.0, r.Worker, r.InputBytes, r.OutputBytes, Encoding.UTF8.GetString(r.Logs), r.LogsTruncated, r.Recorded);
 }
 
 internal sealed record InvocationListResponse(

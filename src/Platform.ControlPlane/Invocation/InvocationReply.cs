@@ -16,4 +16,7 @@ public sealed record InvocationReply(
     string Worker)
 {
     public bool IsOk => Outcome == "OK";
+
+    /// <summary>What the worker's host served, when the version records and the worker could keep it.</summary>
+    public Contracts.V1.HostRecording? Recording { get; init; }
 }

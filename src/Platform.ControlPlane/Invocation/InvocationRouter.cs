@@ -78,7 +78,7 @@ internal sealed partial class InvocationRouter(
             var reply = await RouteAsync(caller, function, quotas, input, invocationId, cancellationToken);
             metrics.Ran(caller.Name, function.Name, input.Trigger, reply, Stopwatch.GetElapsedTime(started));
             usage.Record(caller.Id, function.Name, reply.Outcome, reply.FuelConsumed, reply.DurationUs);
-            history.Add(Record(caller, input, reply));
+            history.Add(Record(caller, function, input, reply));
             activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, reply.Outcome);
             activity?.SetTag(RuntimeTelemetry.Attributes.WorkerId, reply.Worker);
             activity?.SetTag(RuntimeTelemetry.Attributes.FuelConsumed, reply.FuelConsumed);
@@ -96,7 +96,7 @@ internal sealed partial class InvocationRouter(
         }
     }
 
-    private InvocationRecord Record(InvocationTenant caller, InvocationInput input, InvocationReply reply)
+    private InvocationRecord Record(InvocationTenant caller, ResolvedFunction function, InvocationInput input, InvocationReply reply)
     {
         // PostgreSQL keeps microseconds: the record's time is what a list cursor will carry.
         var now = time.GetUtcNow();
@@ -104,7 +104,12 @@ internal sealed partial class InvocationRouter(
         return new InvocationRecord(
             caller.Id, reply.InvocationId, endedAt, reply.Function, reply.Version, ControlPlaneMetrics.TriggerLabel(input.Trigger),
             reply.Outcome, reply.ExitCode, reply.Message, reply.FuelConsumed, reply.DurationUs, reply.Worker,
-            input.Stdin.Length, reply.Output.Length, reply.Logs, reply.LogsTruncated);
+            input.Stdin.Length, reply.Output.Length, reply.Logs, reply.LogsTruncated)
+        {
+            Recording = reply.Recording is { } recording && function.Config.Keeps(reply.IsOk)
+                ? InvocationRecording.From(function.ModuleSha256, input.Stdin, reply.Output, recording)
+                : null,
+        };
     }
 
     /// <summary>Records a refusal the edge decided itself (an input over the tenant's limit); errors that are not an invocation's decision are ignored.</summary>
@@ -131,6 +136,7 @@ internal sealed partial class InvocationRouter(
             Args = { function.Config.Args },
             Env = { function.Config.Env.ToDictionary() },
             Limits = limits,
+            Record = function.Config.Record is not null,
         };
         if (input.Environment is { } environment)
         {
@@ -204,7 +210,10 @@ internal sealed partial class InvocationRouter(
         string.IsNullOrEmpty(response.Message) ? null : response.Message,
         response.FuelConsumed,
         response.DurationUs,
-        string.IsNullOrEmpty(response.WorkerId) ? worker.Id : response.WorkerId);
+        string.IsNullOrEmpty(response.WorkerId) ? worker.Id : response.WorkerId)
+    {
+        Recording = response.Recording,
+    };
 
     /// <summary>The worker refused before running anything (saturated, or it could not obtain the module), or was never reached.</summary>
     private static bool NeverStarted(RpcException ex) =>
