@@ -9,6 +9,7 @@ using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.History;
+using Platform.ControlPlane.Tail;
 using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.HttpTrigger;
 using Platform.ControlPlane.Tenants;
@@ -47,6 +48,7 @@ public static class ControlPlaneApplicationExtensions
         app.MapCluster(v1, grpc, cluster);
         UsageRest.Map(v1);
         HistoryRest.Map(v1);
+        TailRest.Map(v1);
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false })
             .WithMetadata(rest).ExcludeFromDescription();

@@ -18,6 +18,7 @@ using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Modules;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.History;
+using Platform.ControlPlane.Tail;
 using Platform.ControlPlane.Usage;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
@@ -82,6 +83,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddCluster(configuration);
         services.AddUsage(configuration);
         services.AddHistory(configuration);
+        services.AddTail(configuration);
         services.AddModuleCollection(configuration);
 
         services.AddGrpc(o => o.Interceptors.Add<GrpcErrorInterceptor>());

@@ -10,7 +10,14 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.History;
 
 /// <summary><c>platform.v1.InvocationHistoryService</c>: <see cref="HistoryRest"/> over gRPC.</summary>
-internal sealed class HistoryGrpcService(HistoryStore store, ITenantDirectory directory, ManagementLimits limits) : V1.InvocationHistoryService.InvocationHistoryServiceBase
+internal sealed class HistoryGrpcService(
+    HistoryStore store,
+    ITenantDirectory directory,
+    ManagementLimits limits,
+    Tail.TailSlots slots,
+    Tail.TailPoller poller,
+    Microsoft.Extensions.Options.IOptions<Tail.TailOptions> tailOptions,
+    TimeProvider time) : V1.InvocationHistoryService.InvocationHistoryServiceBase
 {
     public override async Task<V1.ListInvocationsResponse> ListInvocations(V1.ListInvocationsRequest request, ServerCallContext context)
     {
@@ -24,6 +31,44 @@ internal sealed class HistoryGrpcService(HistoryStore store, ITenantDirectory di
     {
         var caller = await RequireTenant(context);
         return ToProto(await store.GetAsync(caller.TenantId, HistoryRest.RequireId(request.Id), context.CancellationToken));
+    }
+
+    /// <summary>The live tail of <see cref="Tail.TailRest"/> as a server stream: invocation and dropped events.</summary>
+    public override async Task TailInvocations(V1.TailInvocationsRequest request, IServerStreamWriter<V1.TailEvent> responseStream, ServerCallContext context)
+    {
+        var caller = await RequireTenant(context);
+        var query = HistoryQuery.Create(request.Function, request.Outcome, null, null);
+        var since = request.Since?.ToDateTimeOffset() ?? time.GetUtcNow();
+        using var slot = slots.Acquire(caller.TenantId);
+        // The headers tell the caller the tail is running, before any invocation arrives.
+        await context.WriteResponseHeadersAsync([]);
+        var session = new Tail.TailSession(tailOptions.Value.BufferedRecords);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var polling = poller.RunAsync(caller.TenantId, query, since, session, stop.Token);
+        long reported = 0;
+        try
+        {
+            await foreach (var record in session.Reader.ReadAllAsync(context.CancellationToken))
+            {
+                var dropped = session.Dropped;
+                if (dropped > reported)
+                {
+                    await responseStream.WriteAsync(new V1.TailEvent { Dropped = dropped }, context.CancellationToken);
+                    reported = dropped;
+                }
+
+                await responseStream.WriteAsync(new V1.TailEvent { Invocation = ToProto(record) }, context.CancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The caller cancelled: the normal end of a tail.
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await polling;
+        }
     }
 
     public static V1.InvocationRecord ToProto(InvocationRecord r)
@@ -44,6 +89,7 @@ internal sealed class HistoryGrpcService(HistoryStore store, ITenantDirectory di
             OutputBytes = r.OutputBytes,
             Logs = ByteString.CopyFrom(r.Logs),
             LogsTruncated = r.LogsTruncated,
+            Recorded = r.Recorded,
         };
         if (r.ExitCode is { } exitCode) p.ExitCode = exitCode;
         return p;

@@ -193,6 +193,24 @@ internal sealed class HistoryStore(Db db, Cursors cursors, IOptions<HistoryOptio
         return Pages.From(rows, page.Limit, r => r.ToRecord(tenantId), last => cursors.Encode(Kind, scope, Cursor(last)));
     }
 
+    /// <summary>The tenant's records matching <paramref name="query"/> that ended at or after <paramref name="from"/>, oldest first (at most 1000: a live tail's poll).</summary>
+    public async Task<IReadOnlyList<InvocationRecord>> SinceAsync(Guid tenantId, HistoryQuery query, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var rows = await db.RunAsync(async (connection, token) => (await connection.QueryAsync<Row>(Db.Command(
+            $"""
+            SELECT {Columns} FROM invocations
+            WHERE tenant_id = @tenantId
+              AND (@function::text IS NULL OR function = @function)
+              AND (@outcome::text IS NULL OR outcome = @outcome)
+              AND ended_at >= @from
+            ORDER BY ended_at, id
+            LIMIT 1000
+            """,
+            new { tenantId, function = query.Function, outcome = query.Outcome, from = from.UtcDateTime },
+            token))).ToList(), cancellationToken);
+        return rows.Select(r => r.ToRecord(tenantId)).ToList();
+    }
+
     /// <summary>The tenant's record with that id; NOT_FOUND for one it does not own.</summary>
     public async Task<InvocationRecord> GetAsync(Guid tenantId, string id, CancellationToken cancellationToken)
     {
