@@ -30,6 +30,7 @@ internal static class PlatformCtl
         root.Subcommands.Add(UsageCommand.Create());
         root.Subcommands.Add(InvocationsCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(LogsCommand.Create());
         return root;
     }
 
