@@ -116,16 +116,16 @@ public sealed class TailTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public void Session_ForASlowReader_DropsAndCountsInsteadOfGrowing()
+    public void Feed_ForASlowReader_DropsAndCountsInsteadOfGrowing()
     {
-        var session = new TailSession(capacity: 2);
+        var feed = new TailFeed(capacity: 2);
         for (var i = 0; i < 5; i++)
-            session.Offer(new InvocationRecord(Guid.Empty, $"r{i}", DateTimeOffset.UnixEpoch, "f", 1, "invoke", "OK", 0, null, 1, 1, "w", 0, 0, [], false));
+            feed.Offer(new InvocationRecord(Guid.Empty, $"r{i}", DateTimeOffset.UnixEpoch, "f", 1, "invoke", "OK", 0, null, 1, 1, "w", 0, 0, [], false));
 
-        Assert.Equal(3, session.Dropped);
-        Assert.True(session.Reader.TryRead(out var a));
-        Assert.True(session.Reader.TryRead(out var b));
-        Assert.False(session.Reader.TryRead(out _));
+        Assert.Equal(3, feed.Dropped);
+        Assert.True(feed.Reader.TryRead(out var a));
+        Assert.True(feed.Reader.TryRead(out var b));
+        Assert.False(feed.Reader.TryRead(out _));
         Assert.Equal(["r0", "r1"], new[] { a!.Id, b!.Id });
     }
 

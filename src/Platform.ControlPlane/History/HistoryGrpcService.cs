@@ -42,15 +42,15 @@ internal sealed class HistoryGrpcService(
         using var slot = slots.Acquire(caller.TenantId);
         // The headers tell the caller the tail is running, before any invocation arrives.
         await context.WriteResponseHeadersAsync([]);
-        var session = new Tail.TailSession(tailOptions.Value.BufferedRecords);
+        var feed = new Tail.TailFeed(tailOptions.Value.BufferedRecords);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var polling = poller.RunAsync(caller.TenantId, query, since, session, stop.Token);
+        var polling = poller.RunAsync(caller.TenantId, query, since, feed, stop.Token);
         long reported = 0;
         try
         {
-            await foreach (var record in session.Reader.ReadAllAsync(context.CancellationToken))
+            await foreach (var record in feed.Reader.ReadAllAsync(context.CancellationToken))
             {
-                var dropped = session.Dropped;
+                var dropped = feed.Dropped;
                 if (dropped > reported)
                 {
                     await responseStream.WriteAsync(new V1.TailEvent { Dropped = dropped }, context.CancellationToken);

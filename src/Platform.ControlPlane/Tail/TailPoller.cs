@@ -5,7 +5,7 @@ using Platform.ControlPlane.History;
 namespace Platform.ControlPlane.Tail;
 
 /// <summary>
-/// Feeds a <see cref="TailSession"/> from the history table: every poll reads the records of the
+/// Feeds a <see cref="TailFeed"/> from the history table: every poll reads the records of the
 /// last <see cref="TailOptions.Lookback"/> that match the filters and offers those not offered
 /// before, oldest first. Polling the table (not this replica's memory) is what makes a tail see
 /// the invocations every replica routed.
@@ -15,7 +15,7 @@ internal sealed partial class TailPoller(HistoryStore store, IOptions<TailOption
     /// <summary>Most ids remembered as offered; far more than a lookback window holds for one tail at any sane rate.</summary>
     private const int MaxRemembered = 50_000;
 
-    public async Task RunAsync(Guid tenantId, HistoryQuery query, DateTimeOffset since, TailSession session, CancellationToken cancellationToken)
+    public async Task RunAsync(Guid tenantId, HistoryQuery query, DateTimeOffset since, TailFeed feed, CancellationToken cancellationToken)
     {
         var offered = new HashSet<string>(StringComparer.Ordinal);
         var order = new Queue<string>();
@@ -42,7 +42,7 @@ internal sealed partial class TailPoller(HistoryStore store, IOptions<TailOption
                     if (!offered.Add(record.Id)) continue;
                     order.Enqueue(record.Id);
                     if (order.Count > MaxRemembered) offered.Remove(order.Dequeue());
-                    session.Offer(record);
+                    feed.Offer(record);
                 }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
@@ -52,7 +52,7 @@ internal sealed partial class TailPoller(HistoryStore store, IOptions<TailOption
         }
         finally
         {
-            session.Complete();
+            feed.Complete();
         }
     }
 

@@ -46,15 +46,15 @@ internal static class TailRest
         await response.WriteAsync(": tail open\n\n", http.RequestAborted);
         await response.Body.FlushAsync(http.RequestAborted);
 
-        var session = new TailSession(options.Value.BufferedRecords);
+        var feed = new TailFeed(options.Value.BufferedRecords);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        var polling = poller.RunAsync(caller.TenantId, query, since, session, stop.Token);
+        var polling = poller.RunAsync(caller.TenantId, query, since, feed, stop.Token);
         long reported = 0;
         try
         {
-            await foreach (var record in session.Reader.ReadAllAsync(http.RequestAborted))
+            await foreach (var record in feed.Reader.ReadAllAsync(http.RequestAborted))
             {
-                var dropped = session.Dropped;
+                var dropped = feed.Dropped;
                 if (dropped > reported)
                 {
                     await response.WriteAsync($"event: dropped\ndata: {{\"dropped\":{dropped.ToString(CultureInfo.InvariantCulture)}}}\n\n", http.RequestAborted);

@@ -8,7 +8,7 @@ namespace Platform.ControlPlane.Tail;
 /// that falls behind loses the newest records, counted in <see cref="Dropped"/>, rather than
 /// making the queue grow without bound.
 /// </summary>
-internal sealed class TailSession(int capacity)
+internal sealed class TailFeed(int capacity)
 {
     private readonly Channel<InvocationRecord> _queue = Channel.CreateBounded<InvocationRecord>(
         new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
