@@ -91,6 +91,38 @@ public sealed class HistoryTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task History_OfAnHttpTriggeredInvocation_SaysHttp()
+    {
+        const string Page = """
+            (module
+              (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 64) "Content-Type: text/plain\n\nhi")
+              (func (export "_start")
+                (i32.store (i32.const 0) (i32.const 64))
+                (i32.store (i32.const 4) (i32.const 28))
+                (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+            """;
+        await using var database = await postgres.CreateDatabaseAsync().Within();
+        await using var cluster = await InvokeCluster.StartAsync(database.ConnectionString, ManualFlush);
+        var (tenant, key) = await cluster.CreateTenantAsync();
+        await cluster.DeployAsync(key, "web", Page, """{"http":{"public":true}}""");
+        string id;
+        using (var anonymous = cluster.ControlPlane.CreateClient())
+        using (var response = await anonymous.GetAsync($"/fn/{tenant}/web/page").Within())
+        {
+            Assert.Equal("hi", await response.Content.ReadAsStringAsync().Within());
+            id = response.Headers.GetValues("Platform-Invocation-Id").Single();
+        }
+
+        Assert.True(await Flusher(cluster).FlushAsync(CancellationToken.None).Within());
+        using var client = cluster.ControlPlane.CreateClient(key);
+        using var one = await client.GetAsync($"/v1/invocations/{id}").Within();
+        var record = await ApiCalls.ReadJsonAsync(one, HttpStatusCode.OK);
+        Assert.Equal(("http", "web", "OK"), (record["trigger"]!.GetValue<string>(), record["function"]!.GetValue<string>(), record["outcome"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task History_WithoutExplicitFlush_AppearsWithinTheInterval_AndSurvivesAStop()
     {
         await using var database = await postgres.CreateDatabaseAsync().Within();
