@@ -6,7 +6,8 @@ namespace Platform.Cli;
 /// <summary>
 /// Process exit codes, one per outcome, so scripts can branch on them. 1 is an unexpected
 /// failure of the tool itself (or a server error without a platform code, e.g. INTERNAL);
-/// 2 a command line that does not parse or options that do not make sense.
+/// 2 a command line that does not parse or options that do not make sense; 3 a replay that did
+/// not reproduce production.
 /// </summary>
 /// <remarks>
 /// Function outcomes are 10-16, platform codes 20-30. A platform that cannot be reached at all
@@ -19,6 +20,9 @@ internal static class ExitCodes
     public const int Ok = 0;
     public const int Failure = 1;
     public const int Usage = 2;
+
+    /// <summary><c>platformctl replay</c>: the local run differs from production (outcome, exit code, output, logs or fuel).</summary>
+    public const int ReplayDiffers = 3;
     public const int InvalidArgument = 20;
     public const int NotFound = 21;
     public const int Unauthenticated = 22;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Platform.Cli.Functions;
+using Platform.Cli.History;
 using Platform.Cli.Invoke;
+using Platform.Cli.Replay;
 using Platform.Cli.Run;
 using Platform.Cli.Tenants;
 using Platform.Cli.Usage;
@@ -26,6 +28,9 @@ internal static class PlatformCtl
         root.Subcommands.Add(QuotasCommand.Create());
         root.Subcommands.Add(WorkersCommand.Create());
         root.Subcommands.Add(UsageCommand.Create());
+        root.Subcommands.Add(InvocationsCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(LogsCommand.Create());
         return root;
     }
 

@@ -8,6 +8,8 @@ using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.History;
+using Platform.ControlPlane.Tail;
 using Platform.ControlPlane.Hosting;
 using Platform.ControlPlane.HttpTrigger;
 using Platform.ControlPlane.Tenants;
@@ -46,6 +48,8 @@ public static class ControlPlaneApplicationExtensions
         FunctionRest.Map(v1);
         app.MapCluster(v1, grpc, cluster);
         UsageRest.Map(v1);
+        HistoryRest.Map(v1);
+        TailRest.Map(v1);
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false })
             .WithMetadata(rest).ExcludeFromDescription();
@@ -55,6 +59,7 @@ public static class ControlPlaneApplicationExtensions
 
         app.MapGrpcService<TenantGrpcService>().WithMetadata(grpc, CallerRequirement.AdminManagement);
         app.MapGrpcService<FunctionGrpcService>().WithMetadata(grpc, CallerRequirement.TenantUpload);
+        app.MapGrpcService<HistoryGrpcService>().WithMetadata(grpc, CallerRequirement.TenantManagement);
         if (options.GrpcReflection)
             app.MapGrpcReflectionService().WithMetadata(grpc);
         app.MapGrpcHealthChecksService().WithMetadata(grpc);

@@ -17,6 +17,8 @@ using Platform.ControlPlane.Keys;
 using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Modules;
 using Platform.ControlPlane.Tenants;
+using Platform.ControlPlane.History;
+using Platform.ControlPlane.Tail;
 using Platform.ControlPlane.Usage;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
@@ -81,6 +83,8 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<ModuleCheck>();
         services.AddCluster(configuration);
         services.AddUsage(configuration);
+        services.AddHistory(configuration);
+        services.AddTail(configuration);
         services.AddModuleCollection(configuration);
 
         services.AddGrpc(o => o.Interceptors.Add<GrpcErrorInterceptor>());

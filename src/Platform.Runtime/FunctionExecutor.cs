@@ -73,6 +73,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
             LogsTruncated = context.LogsTruncated,
             FuelConsumed = fuelConsumed,
             Duration = Stopwatch.GetElapsedTime(started),
+            Recording = context.Tape.Recording,
         };
         if (activity is not null) Describe(activity, result);
         return result;

@@ -18,4 +18,13 @@ public sealed record InvocationRequest
     /// invocation id, tenant, function); see <see cref="RuntimeTelemetry.Attributes"/>.
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, object?>> ActivityTags { get; init; } = [];
+
+    /// <summary>Keep what the host serves (clocks, random bytes) in <see cref="InvocationResult.Recording"/>, for a replay.</summary>
+    public bool Record { get; init; }
+
+    /// <summary>Serve this recording's clock readings and random bytes instead of real ones: a replay.</summary>
+    public Replay.HostRecording? Replay { get; init; }
+
+    /// <summary>Told of every clock, random, stdio and exit call as it happens (a replay's trace); null in production.</summary>
+    public Action<Replay.HostCall>? Trace { get; init; }
 }

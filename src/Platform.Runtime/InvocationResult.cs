@@ -21,4 +21,7 @@ public sealed record InvocationResult
     public long FuelConsumed { get; init; }
 
     public TimeSpan Duration { get; init; }
+
+    /// <summary>What the host served, when the request asked to record and the guest stayed within a recording's bounds.</summary>
+    public Replay.HostRecording? Recording { get; init; }
 }

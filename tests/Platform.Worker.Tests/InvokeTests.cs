@@ -373,4 +373,34 @@ public sealed class InvokeTests
         Assert.Equal(1, controlPlane.State.FetchCount(guest.Sha256));
         Assert.Equal(2, (await worker.StatusAsync()).Compiles);
     }
+
+    [Fact]
+    public async Task Invoke_AskedToRecord_AnswersWhatTheHostServedWithTheExactArgsEnvAndLimits()
+    {
+        await using var worker = await TestWorker.StartAsync();
+        var guest = Guest.FromWat(Platform.Testing.ReplayWat.Exit);
+        await worker.PushAsync(guest);
+
+        var plain = await worker.InvokeAsync(guest);
+        var recorded = await worker.InvokeAsync(guest, edit: r =>
+        {
+            r.Record = true;
+            r.Args.Add("--flag");
+            r.Env["MODE"] = "x";
+        });
+
+        Assert.Null(plain.Recording);
+        Assert.Equal(InvocationOutcome.ExitNonzero, recorded.Outcome);
+        var recording = recorded.Recording;
+        Assert.NotNull(recording);
+        Assert.Single(recording.Clocks);
+        Assert.Equal(8, recording.Random.Length);
+        Assert.Equal(["fn", "--flag"], recording.Args);
+        Assert.Equal("MODE=x", recording.Env[0]);
+        Assert.Contains("PLATFORM_VERSION=3", recording.Env);
+        Assert.Equal((100_000_000L, 16, 1 << 20, 64 << 10), (recording.Limits.Fuel, recording.Limits.MemoryMb, recording.Limits.MaxOutputBytes, recording.Limits.MaxLogBytes));
+        // The exit code is x + 1, x = (clock ^ random) & 0xFF: what was served decides it.
+        var x = (int)((recording.Clocks[0] ^ BitConverter.ToInt64(recording.Random.Span)) & 0xFF);
+        Assert.Equal(x + 1, recorded.ExitCode);
+    }
 }

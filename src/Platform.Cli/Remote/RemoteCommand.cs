@@ -11,6 +11,7 @@ namespace Platform.Cli.Remote;
 /// </summary>
 internal static class RemoteCommand
 {
+    /// <param name="defaultTimeout">The deadline of the whole command; <see cref="Timeout.InfiniteTimeSpan"/> for one that runs until Ctrl-C.</param>
     public static void SetRemoteAction(this Command command, TimeSpan defaultTimeout, Func<ParseResult, RemoteCall, Task<int>> action)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -18,7 +19,9 @@ internal static class RemoteCommand
         var options = RemoteOptions.AddTo(command);
         var requestTimeout = new Option<int?>("--request-timeout")
         {
-            Description = $"Give up on the platform after this many seconds (default: {defaultTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}).",
+            Description = defaultTimeout == Timeout.InfiniteTimeSpan
+                ? "Give up on the platform after this many seconds (default: never; Ctrl-C stops)."
+                : $"Give up on the platform after this many seconds (default: {defaultTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}).",
             HelpName = "SECONDS",
         };
         command.Options.Add(requestTimeout);

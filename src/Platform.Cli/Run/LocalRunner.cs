@@ -31,21 +31,10 @@ internal static class LocalRunner
         }
 
         using var engine = new WasmEngine(new RuntimeOptions { CacheDir = settings.CacheDir });
-        var verdict = ModuleValidator.Prepare(await File.ReadAllBytesAsync(settings.File.FullName, cancellationToken), ModuleLimits.Default);
-        if (!verdict.IsValid)
+        var (module, error) = await CompileAsync(engine, await File.ReadAllBytesAsync(settings.File.FullName, cancellationToken), cancellationToken);
+        if (module is null)
         {
-            return await ReportAsync(settings, stdout, stderr, new InvocationResult { Outcome = Outcome.InvalidModule, Message = verdict.Error });
-        }
-
-        // The author's own module on the author's machine: compiled in-process, without the platform's compile budget.
-        CompiledModule module;
-        try
-        {
-            module = await new ArtifactCache(engine, new InProcessCompiler(engine)).GetOrCompileAsync(verdict.WasmBytes!, cancellationToken);
-        }
-        catch (InvalidModuleException ex)
-        {
-            return await ReportAsync(settings, stdout, stderr, new InvocationResult { Outcome = Outcome.InvalidModule, Message = ex.Message });
+            return await ReportAsync(settings, stdout, stderr, new InvocationResult { Outcome = Outcome.InvalidModule, Message = error });
         }
 
         var name = Path.GetFileNameWithoutExtension(settings.File.Name);
@@ -63,6 +52,26 @@ internal static class LocalRunner
 
         var result = await Task.Run(() => new FunctionExecutor(engine).Invoke(module, request), cancellationToken);
         return await ReportAsync(settings, stdout, stderr, result);
+    }
+
+    /// <summary>
+    /// Validates and compiles a module (binary or WAT) through the artifact cache; the error when
+    /// it is not a valid module. The author's own module on the author's machine: compiled
+    /// in-process, without the platform's compile budget.
+    /// </summary>
+    public static async Task<(CompiledModule? Module, string? Error)> CompileAsync(WasmEngine engine, byte[] source, CancellationToken cancellationToken)
+    {
+        var verdict = ModuleValidator.Prepare(source, ModuleLimits.Default);
+        if (!verdict.IsValid)
+            return (null, verdict.Error);
+        try
+        {
+            return (await new ArtifactCache(engine, new InProcessCompiler(engine)).GetOrCompileAsync(verdict.WasmBytes!, cancellationToken), null);
+        }
+        catch (InvalidModuleException ex)
+        {
+            return (null, ex.Message);
+        }
     }
 
     /// <summary>The variables the platform adds to every invocation, with local stand-ins for tenant and version.</summary>

@@ -3,7 +3,7 @@ namespace Platform.ControlPlane.Functions;
 /// <summary>
 /// A version's configuration, pinned with it. Limits left null mean "the tenant's quota at
 /// invocation time"; a set limit is at most the tenant's quota when the version was created.
-/// JSON: <c>{ "env": {..}, "args": [..], "fuel": n, "memoryMb": n, "timeoutMs": n, "http": { "public": b } }</c>.
+/// JSON: <c>{ "env": {..}, "args": [..], "fuel": n, "memoryMb": n, "timeoutMs": n, "http": { "public": b }, "record": "failures" }</c>.
 /// </summary>
 public sealed record FunctionConfig
 {
@@ -21,6 +21,23 @@ public sealed record FunctionConfig
 
     /// <summary>Null: the version takes no HTTP requests (its URLs answer 404).</summary>
     public HttpTriggerConfig? Http { get; init; }
+
+    /// <summary>
+    /// Which invocations keep a replay recording: <see cref="RecordModes.Failures"/> (every outcome
+    /// but OK) or <see cref="RecordModes.All"/>; null is <c>"none"</c>, the default.
+    /// </summary>
+    public string? Record { get; init; }
+
+    /// <summary>Whether an invocation that ended <paramref name="ok"/> keeps its recording.</summary>
+    public bool Keeps(bool ok) => Record == RecordModes.All || (Record == RecordModes.Failures && !ok);
+}
+
+/// <summary>The values of a version's <c>record</c> setting.</summary>
+public static class RecordModes
+{
+    public const string None = "none";
+    public const string Failures = "failures";
+    public const string All = "all";
 }
 
 /// <summary>The version serves HTTP at its URLs; <see cref="Public"/> admits callers without the tenant's key.</summary>

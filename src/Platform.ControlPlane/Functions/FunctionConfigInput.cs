@@ -24,6 +24,8 @@ internal sealed class FunctionConfigInput
 
     public HttpTriggerConfigInput? Http { get; set; }
 
+    public string? Record { get; set; }
+
     /// <summary>Checks every rule against the tenant's quotas; throws INVALID_ARGUMENT naming the field.</summary>
     public FunctionConfig Validate(EffectiveQuotas quotas, string prefix = "config")
     {
@@ -68,7 +70,13 @@ internal sealed class FunctionConfigInput
         CheckLimit(MemoryMb, quotas.MaxMemoryMb, $"{prefix}.memoryMb", "maxMemoryMb");
         CheckLimit(TimeoutMs, quotas.MaxTimeoutMs, $"{prefix}.timeoutMs", "maxTimeoutMs");
         var http = Http is null ? null : new HttpTriggerConfig(Http.Public ?? false);
-        return new FunctionConfig { Env = env, Args = args, Fuel = Fuel, MemoryMb = MemoryMb, TimeoutMs = TimeoutMs, Http = http };
+        var record = Record switch
+        {
+            null or "" or RecordModes.None => null,
+            RecordModes.Failures or RecordModes.All => Record,
+            _ => throw Invalid($"{prefix}.record", $"{prefix}.record must be \"none\", \"failures\" or \"all\""),
+        };
+        return new FunctionConfig { Env = env, Args = args, Fuel = Fuel, MemoryMb = MemoryMb, TimeoutMs = TimeoutMs, Http = http, Record = record };
     }
 
     private static void CheckLimit(long? value, long quota, string field, string quotaName)

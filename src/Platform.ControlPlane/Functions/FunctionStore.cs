@@ -64,12 +64,13 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                 WITH referenced AS (
                     SELECT DISTINCT v.module_sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
                     WHERE f.tenant_id = @tenantId)
-                SELECT coalesce(sum(m.size_bytes), 0)::bigint AS bytes,
+                SELECT (coalesce(sum(m.size_bytes), 0)
+                        + (SELECT coalesce(sum(x.size_bytes), 0) FROM invocation_recordings x WHERE x.tenant_id = @tenantId))::bigint AS bytes,
                        EXISTS (SELECT 1 FROM referenced r WHERE r.module_sha256 = @Sha256) AS referenced
                 FROM modules m JOIN referenced r ON r.module_sha256 = m.sha256
                 """, new { tenantId, module.Sha256 }, token, transaction));
             if (!stored.Referenced && stored.Bytes + module.Bytes.Length > quotas.MaxStoredBytes)
-                throw QuotaExceeded("maxStoredBytes", $"the tenant's modules take {stored.Bytes} bytes; {module.Bytes.Length} more would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
+                throw QuotaExceeded("maxStoredBytes", $"the tenant's modules and replay recordings take {stored.Bytes} bytes; {module.Bytes.Length} more would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
 
             var moduleExists = await connection.ExecuteScalarAsync<bool>(Db.Command(
                 "SELECT EXISTS (SELECT 1 FROM modules WHERE sha256 = @Sha256)", new { module.Sha256 }, token, transaction));

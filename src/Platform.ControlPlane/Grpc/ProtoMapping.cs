@@ -24,7 +24,10 @@ internal static class ProtoMapping
         q.HasMaxAliasesPerFunction ? q.MaxAliasesPerFunction : null,
         q.HasMaxStoredBytes ? q.MaxStoredBytes : null,
         q.HasManagementCallsPerSecond ? q.ManagementCallsPerSecond : null,
-        q.HasManagementBurst ? q.ManagementBurst : null);
+        q.HasManagementBurst ? q.ManagementBurst : null,
+        q.HasHistoryRetentionHours ? q.HistoryRetentionHours : null,
+        q.HasMaxHistoryRecords ? q.MaxHistoryRecords : null,
+        q.HasMaxRecordingBytes ? q.MaxRecordingBytes : null);
 
     public static V1.Quotas ToProto(QuotaSet q)
     {
@@ -44,6 +47,9 @@ internal static class ProtoMapping
         if (q.MaxStoredBytes is { } maxStoredBytes) p.MaxStoredBytes = maxStoredBytes;
         if (q.ManagementCallsPerSecond is { } managementRate) p.ManagementCallsPerSecond = managementRate;
         if (q.ManagementBurst is { } managementBurst) p.ManagementBurst = managementBurst;
+        if (q.HistoryRetentionHours is { } retention) p.HistoryRetentionHours = retention;
+        if (q.MaxHistoryRecords is { } maxRecords) p.MaxHistoryRecords = maxRecords;
+        if (q.MaxRecordingBytes is { } maxRecordingBytes) p.MaxRecordingBytes = maxRecordingBytes;
         return p;
     }
 
@@ -82,6 +88,7 @@ internal static class ProtoMapping
         MemoryMb = c.HasMemoryMb ? c.MemoryMb : null,
         TimeoutMs = c.HasTimeoutMs ? c.TimeoutMs : null,
         Http = c.Http is null ? null : new HttpTriggerConfigInput { Public = c.Http.Public },
+        Record = c.Record,
     };
 
     public static V1.FunctionConfig ToProto(FunctionConfig c)
@@ -91,6 +98,7 @@ internal static class ProtoMapping
         if (c.MemoryMb is { } memoryMb) p.MemoryMb = memoryMb;
         if (c.TimeoutMs is { } timeoutMs) p.TimeoutMs = timeoutMs;
         if (c.Http is { } http) p.Http = new V1.HttpTrigger { Public = http.Public };
+        if (c.Record is { } record) p.Record = record;
         return p;
     }
 

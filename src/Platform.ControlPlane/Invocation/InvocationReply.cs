@@ -21,4 +21,7 @@ public sealed record InvocationReply(
 
     /// <summary>The outcome's public code (OK, OUT_OF_FUEL, ...), as REST, gRPC, metrics and usage show it.</summary>
     public string Code => Outcome.ToCode();
+
+    /// <summary>What the worker's host served, when the version records and the worker could keep it.</summary>
+    public Contracts.V1.HostRecording? Recording { get; init; }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
+using Platform.ControlPlane.History;
 using Platform.ControlPlane.Limits;
 using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Telemetry;
@@ -37,6 +38,7 @@ internal sealed partial class InvocationRouter(
     TimeProvider time,
     ControlPlaneMetrics metrics,
     UsageAggregator usage,
+    HistoryBuffer history,
     ILogger<InvocationRouter> logger)
 {
     public const int MaxLogBytes = 64 * 1024;
@@ -76,6 +78,7 @@ internal sealed partial class InvocationRouter(
             var reply = await RouteAsync(caller, function, quotas, input, invocationId, cancellationToken);
             metrics.Ran(caller.Name, function.Name, input.Trigger, reply, Stopwatch.GetElapsedTime(started));
             usage.Record(caller.Id, function.Name, reply.Outcome, reply.FuelConsumed, reply.DurationUs);
+            history.Add(Record(caller, function, input, reply));
             activity?.SetTag(RuntimeTelemetry.Attributes.Outcome, reply.Code);
             activity?.SetTag(RuntimeTelemetry.Attributes.WorkerId, reply.Worker);
             activity?.SetTag(RuntimeTelemetry.Attributes.FuelConsumed, reply.FuelConsumed);
@@ -91,6 +94,22 @@ internal sealed partial class InvocationRouter(
             LogRefused(logger, invocationId, caller.Name, function.Name, function.Version, ex.Code.WireName(), ex.Message);
             throw;
         }
+    }
+
+    private InvocationRecord Record(InvocationTenant caller, ResolvedFunction function, InvocationInput input, InvocationReply reply)
+    {
+        // PostgreSQL keeps microseconds: the record's time is what a list cursor will carry.
+        var now = time.GetUtcNow();
+        var endedAt = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
+        return new InvocationRecord(
+            caller.Id, reply.InvocationId, endedAt, reply.Function, reply.Version, ControlPlaneMetrics.TriggerLabel(input.Trigger),
+            reply.Code, reply.ExitCode, reply.Message, reply.FuelConsumed, reply.DurationUs, reply.Worker,
+            input.Stdin.Length, reply.Output.Length, reply.Logs, reply.LogsTruncated)
+        {
+            Recording = reply.Recording is { } recording && function.Config.Keeps(reply.IsOk)
+                ? InvocationRecording.From(function.ModuleSha256, input.Stdin, reply.Output, recording)
+                : null,
+        };
     }
 
     /// <summary>Records a refusal the edge decided itself (an input over the tenant's limit); errors that are not an invocation's decision are ignored.</summary>
@@ -117,6 +136,7 @@ internal sealed partial class InvocationRouter(
             Args = { function.Config.Args },
             Env = { function.Config.Env.ToDictionary() },
             Limits = limits,
+            Record = function.Config.Record is not null,
         };
         if (input.Environment is { } environment)
         {
@@ -192,7 +212,10 @@ internal sealed partial class InvocationRouter(
         string.IsNullOrEmpty(response.Message) ? null : response.Message,
         response.FuelConsumed,
         response.DurationUs,
-        string.IsNullOrEmpty(response.WorkerId) ? worker.Id : response.WorkerId);
+        string.IsNullOrEmpty(response.WorkerId) ? worker.Id : response.WorkerId)
+    {
+        Recording = response.Recording,
+    };
 
     /// <summary>The worker refused before running anything (saturated, or it could not obtain the module), or was never reached.</summary>
     private static bool NeverStarted(RpcException ex) =>

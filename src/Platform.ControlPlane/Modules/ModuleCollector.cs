@@ -11,8 +11,9 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Modules;
 
 /// <summary>
-/// Deletes modules that no version references, every <see cref="ModuleCollectionOptions.Interval"/>.
-/// Race-safe against an upload of the same bytes through <see cref="ModuleLocks"/>: candidates are
+/// Deletes modules that no version and no replay recording references, every <see cref="ModuleCollectionOptions.Interval"/>.
+/// Race-safe against an upload of the same bytes (and a recording naming them: the history flusher
+/// holds the same lock) through <see cref="ModuleLocks"/>: candidates are
 /// locked (skipping any an upload holds) in one statement and deleted, if still unreferenced, in the
 /// next, whose snapshot sees every version committed before the locks were taken. Then the live
 /// workers are asked to evict the collected modules (best effort: a worker that misses it keeps an
@@ -70,6 +71,7 @@ internal sealed partial class ModuleCollector(
                 """
                 SELECT m.sha256 FROM modules m
                 WHERE NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.module_sha256 = m.sha256)
+                  AND NOT EXISTS (SELECT 1 FROM invocation_recordings r WHERE r.module_sha256 = m.sha256)
                   AND m.sha256 <> ALL(@skipped)
                 ORDER BY m.sha256 LIMIT @batchSize
                 """, new { skipped = skipped.ToArray(), batchSize }, token))).ToArray(), cancellationToken);
@@ -108,6 +110,7 @@ internal sealed partial class ModuleCollector(
             DELETE FROM modules m
             WHERE m.sha256 = ANY(@locked)
               AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.module_sha256 = m.sha256)
+              AND NOT EXISTS (SELECT 1 FROM invocation_recordings r WHERE r.module_sha256 = m.sha256)
             RETURNING m.sha256
             """, new { locked }, cancellationToken, transaction))).ToList();
     }

@@ -51,10 +51,20 @@ public sealed class QuotaDefaults
     /// <summary>Token-bucket size of management calls. Default 100.</summary>
     public int ManagementBurst { get; set; } = 100;
 
+    /// <summary>Hours an invocation's record (and its recording) is kept in the history. Default 168 (7 days).</summary>
+    public int HistoryRetentionHours { get; set; } = 168;
+
+    /// <summary>Invocation records the history keeps per tenant; the oldest go first. Default 10000.</summary>
+    public int MaxHistoryRecords { get; set; } = 10_000;
+
+    /// <summary>Bytes of replay recordings kept per tenant (they also count in <see cref="MaxStoredBytes"/>). Default 64 MiB (67108864).</summary>
+    public long MaxRecordingBytes { get; set; } = 64L << 20;
+
     public EffectiveQuotas ToEffective() => new(
         MaxFuel, MaxMemoryMb, MaxTimeoutMs, MaxModuleBytes, MaxFunctions,
         InvocationsPerSecond, Burst, MaxConcurrency, MaxInputBytes, MaxOutputBytes,
-        MaxVersionsPerFunction, MaxAliasesPerFunction, MaxStoredBytes, ManagementCallsPerSecond, ManagementBurst);
+        MaxVersionsPerFunction, MaxAliasesPerFunction, MaxStoredBytes, ManagementCallsPerSecond, ManagementBurst,
+        HistoryRetentionHours, MaxHistoryRecords, MaxRecordingBytes);
 
     internal IEnumerable<string> Validate(string prefix)
     {

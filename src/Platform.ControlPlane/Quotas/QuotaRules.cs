@@ -23,6 +23,11 @@ internal static class QuotaRules
 
     public const int MaxAliasesPerFunctionBound = 1000;
 
+    /// <summary>A year and a day: history is for debugging, not an archive.</summary>
+    public const int HistoryRetentionHoursBound = 366 * 24;
+
+    public const int MaxHistoryRecordsBound = 10_000_000;
+
     public static IEnumerable<(string Field, string Message)> Check(QuotaSet q)
     {
         ArgumentNullException.ThrowIfNull(q);
@@ -41,6 +46,9 @@ internal static class QuotaRules
         if (Bad(q.MaxStoredBytes, long.MaxValue)) yield return ("maxStoredBytes", "must be positive");
         if (Bad(q.ManagementCallsPerSecond, int.MaxValue)) yield return ("managementCallsPerSecond", "must be positive");
         if (Bad(q.ManagementBurst, int.MaxValue)) yield return ("managementBurst", "must be positive");
+        if (Bad(q.HistoryRetentionHours, HistoryRetentionHoursBound)) yield return ("historyRetentionHours", $"must be between 1 and {HistoryRetentionHoursBound}");
+        if (Bad(q.MaxHistoryRecords, MaxHistoryRecordsBound)) yield return ("maxHistoryRecords", $"must be between 1 and {MaxHistoryRecordsBound}");
+        if (Bad(q.MaxRecordingBytes, long.MaxValue)) yield return ("maxRecordingBytes", "must be positive");
     }
 
     /// <summary>Throws INVALID_ARGUMENT naming the first offending field (prefixed, e.g. <c>quotas.maxFuel</c>).</summary>

@@ -19,7 +19,10 @@ public sealed record QuotaSet(
     int? MaxAliasesPerFunction = null,
     long? MaxStoredBytes = null,
     int? ManagementCallsPerSecond = null,
-    int? ManagementBurst = null)
+    int? ManagementBurst = null,
+    int? HistoryRetentionHours = null,
+    int? MaxHistoryRecords = null,
+    long? MaxRecordingBytes = null)
 {
     public static QuotaSet None { get; } = new();
 
@@ -42,7 +45,10 @@ public sealed record QuotaSet(
             MaxAliasesPerFunction ?? defaults.MaxAliasesPerFunction,
             MaxStoredBytes ?? defaults.MaxStoredBytes,
             ManagementCallsPerSecond ?? defaults.ManagementCallsPerSecond,
-            ManagementBurst ?? defaults.ManagementBurst);
+            ManagementBurst ?? defaults.ManagementBurst,
+            HistoryRetentionHours ?? defaults.HistoryRetentionHours,
+            MaxHistoryRecords ?? defaults.MaxHistoryRecords,
+            MaxRecordingBytes ?? defaults.MaxRecordingBytes);
     }
 }
 
@@ -62,10 +68,14 @@ public sealed record EffectiveQuotas(
     int MaxAliasesPerFunction,
     long MaxStoredBytes,
     int ManagementCallsPerSecond,
-    int ManagementBurst)
+    int ManagementBurst,
+    int HistoryRetentionHours,
+    int MaxHistoryRecords,
+    long MaxRecordingBytes)
 {
     /// <summary>The same values as a complete override set.</summary>
     public QuotaSet ToSet() => new(
         MaxFuel, MaxMemoryMb, MaxTimeoutMs, MaxModuleBytes, MaxFunctions, InvocationsPerSecond, Burst, MaxConcurrency,
-        MaxInputBytes, MaxOutputBytes, MaxVersionsPerFunction, MaxAliasesPerFunction, MaxStoredBytes, ManagementCallsPerSecond, ManagementBurst);
+        MaxInputBytes, MaxOutputBytes, MaxVersionsPerFunction, MaxAliasesPerFunction, MaxStoredBytes, ManagementCallsPerSecond, ManagementBurst,
+        HistoryRetentionHours, MaxHistoryRecords, MaxRecordingBytes);
 }

@@ -18,7 +18,8 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
         """
         SELECT t.id, t.name, t.created_at, q.max_fuel, q.max_memory_mb, q.max_timeout_ms, q.max_module_bytes,
                q.max_functions, q.invocations_per_second, q.burst, q.max_concurrency, q.max_input_bytes, q.max_output_bytes,
-               q.max_versions_per_function, q.max_aliases_per_function, q.max_stored_bytes, q.management_calls_per_second, q.management_burst
+               q.max_versions_per_function, q.max_aliases_per_function, q.max_stored_bytes, q.management_calls_per_second, q.management_burst,
+               q.history_retention_hours, q.max_history_records, q.max_recording_bytes
         FROM tenants t JOIN tenant_quotas q ON q.tenant_id = t.id
         """;
 
@@ -38,10 +39,12 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
                 """
                 INSERT INTO tenant_quotas (tenant_id, max_fuel, max_memory_mb, max_timeout_ms, max_module_bytes, max_functions,
                     invocations_per_second, burst, max_concurrency, max_input_bytes, max_output_bytes,
-                    max_versions_per_function, max_aliases_per_function, max_stored_bytes, management_calls_per_second, management_burst, updated_at)
+                    max_versions_per_function, max_aliases_per_function, max_stored_bytes, management_calls_per_second, management_burst,
+                    history_retention_hours, max_history_records, max_recording_bytes, updated_at)
                 VALUES (@id, @MaxFuel, @MaxMemoryMb, @MaxTimeoutMs, @MaxModuleBytes, @MaxFunctions,
                     @InvocationsPerSecond, @Burst, @MaxConcurrency, @MaxInputBytes, @MaxOutputBytes,
-                    @MaxVersionsPerFunction, @MaxAliasesPerFunction, @MaxStoredBytes, @ManagementCallsPerSecond, @ManagementBurst, @now)
+                    @MaxVersionsPerFunction, @MaxAliasesPerFunction, @MaxStoredBytes, @ManagementCallsPerSecond, @ManagementBurst,
+                    @HistoryRetentionHours, @MaxHistoryRecords, @MaxRecordingBytes, @now)
                 """,
                 QuotaParameters(id, overrides, now), token, transaction));
             var key = await keys.InsertAsync(connection, transaction, id, token);
@@ -90,7 +93,9 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
                     burst = @Burst, max_concurrency = @MaxConcurrency, max_input_bytes = @MaxInputBytes,
                     max_output_bytes = @MaxOutputBytes, max_versions_per_function = @MaxVersionsPerFunction,
                     max_aliases_per_function = @MaxAliasesPerFunction, max_stored_bytes = @MaxStoredBytes,
-                    management_calls_per_second = @ManagementCallsPerSecond, management_burst = @ManagementBurst, updated_at = @now
+                    management_calls_per_second = @ManagementCallsPerSecond, management_burst = @ManagementBurst,
+                    history_retention_hours = @HistoryRetentionHours, max_history_records = @MaxHistoryRecords,
+                    max_recording_bytes = @MaxRecordingBytes, updated_at = @now
                 WHERE tenant_id = @id
                 """,
                 QuotaParameters(id, overrides, now), token, transaction));
@@ -147,6 +152,9 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
         q.MaxStoredBytes,
         q.ManagementCallsPerSecond,
         q.ManagementBurst,
+        q.HistoryRetentionHours,
+        q.MaxHistoryRecords,
+        q.MaxRecordingBytes,
         now = now.UtcDateTime,
     };
 
@@ -154,7 +162,8 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
     {
         var overrides = new QuotaSet(row.MaxFuel, row.MaxMemoryMb, row.MaxTimeoutMs, row.MaxModuleBytes, row.MaxFunctions,
             row.InvocationsPerSecond, row.Burst, row.MaxConcurrency, row.MaxInputBytes, row.MaxOutputBytes,
-            row.MaxVersionsPerFunction, row.MaxAliasesPerFunction, row.MaxStoredBytes, row.ManagementCallsPerSecond, row.ManagementBurst);
+            row.MaxVersionsPerFunction, row.MaxAliasesPerFunction, row.MaxStoredBytes, row.ManagementCallsPerSecond, row.ManagementBurst,
+            row.HistoryRetentionHours, row.MaxHistoryRecords, row.MaxRecordingBytes);
         return new Tenant(row.Id, row.Name, ApiKeyStore.Utc(row.CreatedAt), overrides.Over(Defaults), overrides);
     }
 
@@ -178,5 +187,8 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
         public long? MaxStoredBytes { get; set; }
         public int? ManagementCallsPerSecond { get; set; }
         public int? ManagementBurst { get; set; }
+        public int? HistoryRetentionHours { get; set; }
+        public int? MaxHistoryRecords { get; set; }
+        public long? MaxRecordingBytes { get; set; }
     }
 }

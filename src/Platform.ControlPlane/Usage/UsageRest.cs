@@ -76,7 +76,8 @@ internal static class UsageRest
         return (start, end);
     }
 
-    private static DateTimeOffset? Parse(IQueryCollection query, string name)
+    /// <summary>One optional ISO-8601 time from the query string; INVALID_ARGUMENT naming <paramref name="name"/>.</summary>
+    internal static DateTimeOffset? Parse(IQueryCollection query, string name)
     {
         if (!query.TryGetValue(name, out var values))
             return null;

@@ -10,6 +10,8 @@ internal static class OutcomeClassifier
     public static (Outcome Outcome, string? Message) Classify(Exception? failure, WasiContext context, bool memoryNearLimit)
     {
         // The host's own reasons come first: they are recorded before the guest is unwound.
+        if (context.Tape.Divergence is { } divergence)
+            return (Outcome.Trap, "replay diverged: " + divergence);
         if (context.OutputLimitExceeded)
             return (Outcome.OutputLimit, "the function wrote more output than its limit allows");
         if (context.ExitCode is { } code)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Platform.Runtime.Replay;
 using Wasmtime;
 
 namespace Platform.Runtime.Wasi;
@@ -29,7 +30,11 @@ internal sealed class WasiContext
         Env = EncodeAll(request.Env.Select(pair => $"{pair.Key}={pair.Value}"));
         StartTimestamp = Stopwatch.GetTimestamp();
         Deadline = StartTimestamp + (request.Limits.TimeoutMs * Stopwatch.Frequency / 1000);
+        Tape = HostTape.For(request);
     }
+
+    /// <summary>Where clock readings and random bytes come from (and are recorded to, or replayed from).</summary>
+    public HostTape Tape { get; }
 
     /// <summary>NUL-terminated UTF-8 strings, ready to copy into guest memory.</summary>
     public byte[][] Args { get; }
@@ -70,6 +75,7 @@ internal sealed class WasiContext
         var count = Math.Min(remaining.Length, destination.Length);
         remaining[..count].CopyTo(destination);
         _inputPosition += count;
+        Tape.Trace?.Invoke(new HostCall("fd_read", $"stdin {count} bytes"));
         return count;
     }
 
@@ -79,10 +85,12 @@ internal sealed class WasiContext
         if (_output.WrittenCount + data.Length > _maxOutputBytes)
         {
             OutputLimitExceeded = true;
+            Tape.Trace?.Invoke(new HostCall("fd_write", $"stdout {data.Length} bytes: past the output limit"));
             throw new GuestTerminationException($"output exceeded {_maxOutputBytes} bytes");
         }
 
         _output.Write(data);
+        Tape.Trace?.Invoke(new HostCall("fd_write", $"stdout {data.Length} bytes"));
     }
 
     /// <summary>Appends to stderr up to the cap; the rest is dropped, the guest goes on.</summary>
@@ -96,6 +104,7 @@ internal sealed class WasiContext
         }
 
         _logs.Write(data);
+        Tape.Trace?.Invoke(new HostCall("fd_write", $"stderr {data.Length} bytes"));
     }
 
     /// <summary>What every host call does first: stop if the deadline has passed, then pay the call's fixed fuel.</summary>
@@ -145,6 +154,7 @@ internal sealed class WasiContext
     public void Exit(int code)
     {
         ExitCode = code;
+        Tape.Trace?.Invoke(new HostCall("proc_exit", code.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         throw new GuestTerminationException($"proc_exit({code})");
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Wasmtime;
 
 namespace Platform.Runtime.Wasi;
@@ -187,7 +186,7 @@ internal static class WasiPreview1
     {
         if (!WasiClock.IsKnown(id)) return Errno.Inval;
         if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(resultPtr, 8)) return Errno.Fault;
-        memory.WriteInt64(resultPtr, WasiClock.Now(id, context));
+        memory.WriteInt64(resultPtr, context.Tape.Clock(id, context));
         return Errno.Success;
     }
 
@@ -197,7 +196,7 @@ internal static class WasiPreview1
         if ((uint)length > HostCallLimits.MaxBytesPerCall) return Errno.Inval;
         if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(buffer, length)) return Errno.Fault;
         context.Charge(caller, HostCallLimits.FuelForBytes(length));
-        RandomNumberGenerator.Fill(memory.Span(buffer, length));
+        context.Tape.Random(memory.Span(buffer, length));
         return Errno.Success;
     }
 

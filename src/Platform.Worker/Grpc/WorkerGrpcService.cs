@@ -147,7 +147,7 @@ internal sealed partial class WorkerGrpcService(
         try
         {
             var result = await sandboxThreads.Run(() => executor.Invoke(module, invocation), cancellationToken);
-            return InvocationMapping.Response(result, directory.WorkerId);
+            return InvocationMapping.Response(result, invocation, directory.WorkerId);
         }
         catch (SandboxOverloadedException)
         {

@@ -72,10 +72,11 @@ internal static class InvocationMapping
             Args = args,
             Env = env,
             Limits = limits,
+            Record = wire.Record,
         };
     }
 
-    public static WorkerInvokeResponse Response(InvocationResult result, string workerId)
+    public static WorkerInvokeResponse Response(InvocationResult result, InvocationRequest request, string workerId)
     {
         var response = new WorkerInvokeResponse
         {
@@ -91,8 +92,26 @@ internal static class InvocationMapping
         };
         if (result.ExitCode is { } exitCode)
             response.ExitCode = exitCode;
+        if (result.Recording is { } recording)
+            response.Recording = Recording(recording, request);
         return response;
     }
+
+    private static HostRecording Recording(Runtime.Replay.HostRecording recording, InvocationRequest request) => new()
+    {
+        Clocks = { recording.Clocks },
+        Random = UnsafeByteOperations.UnsafeWrap(recording.Random),
+        Args = { request.Args },
+        Env = { request.Env.Select(pair => $"{pair.Key}={pair.Value}") },
+        Limits = new WireLimits
+        {
+            Fuel = request.Limits.Fuel,
+            MemoryMb = request.Limits.MemoryMb,
+            TimeoutMs = request.Limits.TimeoutMs,
+            MaxOutputBytes = request.Limits.MaxOutputBytes,
+            MaxLogBytes = request.Limits.MaxLogBytes,
+        },
+    };
 
     public static WorkerInvokeResponse InvalidModule(string message, string workerId) => new()
     {

@@ -156,6 +156,7 @@ internal static partial class EndToEnd
             await SeparateProcessesAsync(report, settings, findings, wat, floorUrl, floorProcess);
         }
 
+        await HistoryCostAsync(report, settings, wat);
         await WorkerRestartAsync(report, settings, findings, wat);
         Targets(report, findings);
         Analysis(report, findings);
@@ -437,6 +438,49 @@ internal static partial class EndToEnd
                 g.Sum(r => r.Completed).ToString(Inv),
                 string.Join(", ", g.SelectMany(r => r.Outcomes).GroupBy(o => o.Key).OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}: {o.Sum(x => x.Value)}")),
             ]));
+
+    /// <summary>
+    /// What the invocation history costs the invoke path (issue 15; target: throughput with it on
+    /// within 5 % of off), and what <c>"record": "all"</c> adds: the same c=32 load against three
+    /// dev platforms in turn, history off, on, and on with every invocation recorded for replay.
+    /// </summary>
+    private static async Task HistoryCostAsync(Report report, Settings settings, byte[] wat)
+    {
+        var variants = new (string Name, string[] Arguments, object? Config)[]
+        {
+            ("history off", ["--Platform:History:Enabled=false"], null),
+            ("history on", [], null),
+            ("history on, record: all", [], new { record = "all" }),
+        };
+        var hey = new List<HeyAggregate>();
+        var grpc = new List<LoadResult>();
+        foreach (var (name, arguments, config) in variants)
+        {
+            await using var dev = await DevPlatform.StartAsync(arguments);
+            using var api = new PlatformApi(new Uri(dev.Facts.RestUrl), new Uri(dev.Facts.GrpcUrl), dev.Facts.AdminKey, dev.Facts.DemoApiKey);
+            await api.LiftRateLimitsAsync("demo");
+            await api.DeployAsync(Function, Encoding.UTF8.GetString(wat), config ?? new { });
+            await UntilOkAsync(api, Function, TimeSpan.FromSeconds(30));
+            var invokeUrl = new Uri(api.Rest, $"/v1/functions/{Function}/invoke");
+            var limit = settings.C32Duration + TimeSpan.FromMinutes(1);
+            WarmUp(settings, invokeUrl, api.TenantKey);
+            var runs = new List<HeyResult>();
+            for (var round = 0; round < settings.C32Rounds; round++)
+            {
+                runs.Add(Hey.Run($"REST invoke, {name}", invokeUrl, Input, api.TenantKey, 32, null, settings.C32Duration, limit));
+                grpc.Add(await Load.ClosedLoopAsync($"gRPC invoke, {name}", 32, settings.C32Duration, 10_000_000, t => GrpcCall(api, t)));
+            }
+
+            hey.Add(new HeyAggregate($"REST invoke, {name}", runs));
+        }
+
+        report.Heading("End to end: the invocation history's cost at concurrency 32 (issue 15)");
+        report.Paragraph($"Three `dev` platforms in turn, the same function and load ({settings.C32Rounds} rounds of {settings.C32Duration.TotalSeconds:0} s, hey for REST, "
+            + "32 .NET callers for gRPC): `--Platform:History:Enabled=false`, the default (history on, flushed every second), and history on with the function deployed "
+            + "with `\"record\": \"all\"` (every invocation keeps its replay recording). Target: history on within 5 % of off.");
+        HeyTable(report, hey, hey[0]);
+        DotnetTable(report, grpc, hey[0]);
+    }
 
     // ---------------------------------------------------------------- cold start
 
