@@ -12,6 +12,7 @@ namespace Platform.ControlPlane.Cluster;
 internal sealed class WorkerRegistry(Db db, TimeProvider time, IOptions<ClusterOptions> options) : ILiveWorkers
 {
     private volatile IReadOnlyList<WorkerInfo> _live = [];
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
     // Heartbeats this replica received, even those it could not record: after a database outage
     // the rows' last_heartbeat is stale, and the workers must not leave placement for that.
@@ -64,8 +65,14 @@ internal sealed class WorkerRegistry(Db db, TimeProvider time, IOptions<ClusterO
 
     public bool IsLive(WorkerInfo worker)
     {
+        var ttl = options.Value.WorkerTtl;
         var lastHeard = _heardFrom.TryGetValue(worker.Id, out var heard) && heard > worker.LastHeartbeat ? heard : worker.LastHeartbeat;
-        return lastHeard >= time.GetUtcNow() - options.Value.WorkerTtl;
+        // A control plane that has just started could not hear anyone yet: a worker live when it
+        // started stays live for one TTL from then, while its heartbeats find the new process
+        // (otherwise a restart that took longer than the TTL left a gap with no live worker).
+        if (lastHeard < _startedAt && lastHeard >= _startedAt - ttl)
+            lastHeard = _startedAt;
+        return lastHeard >= time.GetUtcNow() - ttl;
     }
 
     /// <summary>Reloads the live set; on a database failure the previous set stays.</summary>
