@@ -58,6 +58,6 @@ internal static class ReplayWat
     public const string Flood = "(module " + Prelude + """
           (func (export "_start")
             (call $prelude)
-            (loop $more (call $write (i32.const 1) (i32.const 1024) (i32.add (global.get $x) (i32.const 1))) (br $more))))
+            (loop $more (call $write (i32.const 1) (i32.const 1024) (i32.add (global.get $x) (i32.const 1024))) (br $more))))
         """;
 }
