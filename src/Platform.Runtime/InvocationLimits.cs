@@ -30,12 +30,16 @@ public sealed record InvocationLimits
     /// <summary>Bytes of stderr kept; the rest is dropped and the logs are marked truncated.</summary>
     public int MaxLogBytes { get; init; } = DefaultMaxLogBytes;
 
+    /// <summary>Bytes the guest may write to its per-invocation scratch directory <c>/tmp</c>; 0: no scratch directory.</summary>
+    public long ScratchMaxBytes { get; init; }
+
     public void Validate()
     {
         if (Fuel <= 0) throw new ArgumentOutOfRangeException(nameof(Fuel), Fuel, "must be positive");
         if (MemoryMb <= 0) throw new ArgumentOutOfRangeException(nameof(MemoryMb), MemoryMb, "must be positive");
         if (TimeoutMs <= 0) throw new ArgumentOutOfRangeException(nameof(TimeoutMs), TimeoutMs, "must be positive");
         if (MaxOutputBytes < 0) throw new ArgumentOutOfRangeException(nameof(MaxOutputBytes), MaxOutputBytes, "must not be negative");
+        if (ScratchMaxBytes < 0) throw new ArgumentOutOfRangeException(nameof(ScratchMaxBytes), ScratchMaxBytes, "must not be negative");
         if (MaxLogBytes < 0) throw new ArgumentOutOfRangeException(nameof(MaxLogBytes), MaxLogBytes, "must not be negative");
     }
 }

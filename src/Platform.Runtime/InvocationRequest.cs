@@ -13,6 +13,12 @@ public sealed record InvocationRequest
 
     public InvocationLimits Limits { get; init; } = InvocationLimits.Default;
 
+    /// <summary>The version's read-only files, preopened as <c>/</c>; null: no asset directory.</summary>
+    public Files.AssetBundle? Assets { get; init; }
+
+    /// <summary>Host directories preopened for a local run; empty on workers.</summary>
+    public IReadOnlyList<Files.DirectoryMount> Mounts { get; init; } = [];
+
     /// <summary>
     /// Extra attributes of this run's <c>sandbox.execute</c> span (the host's worker id,
     /// invocation id, tenant, function); see <see cref="RuntimeTelemetry.Attributes"/>.
