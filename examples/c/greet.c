@@ -8,7 +8,7 @@
  * so this parses the small subset it needs by hand and skips every other member.
  *
  *   platformctl deploy greet build/guests/greet.wasm
- *   platformctl invoke greet --input '{"name":"Ada"}'
+ *   platformctl invoke greet --data '{"name":"Ada"}'
  */
 #include <stdio.h>
 #include <stdlib.h>
