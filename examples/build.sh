@@ -217,7 +217,9 @@ if wants go; then
         name="go-$package"
         if needs_build "$OUT/$name.wasm" "$dir"*.go "$ROOT/examples/go/go.mod"; then
             # GOTOOLCHAIN=local and GOPROXY=off: the standard library only, nothing is downloaded.
+            # The build cache lives under build/ unless GOCACHE says otherwise (CI may have no HOME).
             launch "$name.wasm" env -C "$ROOT/examples/go" GOOS=wasip1 GOARCH=wasm GOTOOLCHAIN=local GOPROXY=off GOFLAGS= \
+                GOCACHE="${GOCACHE:-$GEN/go-cache}" \
                 "$GO" build -trimpath -ldflags=-s -o "$OUT/$name.wasm" "./$package"
             built+=("$OUT/$name.wasm")
         fi
