@@ -91,20 +91,29 @@ public sealed class LanguageExamplesTests(EndToEndEnvironment environment)
     {
         var s = await SetupAsync(language);
 
-        foreach (var input in new[] { "[1]", """{"name": 3}""", "not json", """{"name": "unterminated""", "" })
+        foreach (var (input, message) in new[]
+        {
+            ("[1]", "expected a JSON object"),
+            ("""{"name": 3}""", language == "javascript" ? "must be a string" : "expected a JSON object"),
+            ("not json", "expected a JSON object"),
+            ("""{"name": "unterminated""", "expected a JSON object"),
+            ("", "expected a JSON object"),
+        })
         {
             var rest = await s.Cluster.InvokeAsync(s.Key, "greet", input);
 
             if (language == "javascript")
             {
-                // A component reports err(message) of its result.
-                rest.AssertOutcome(HttpStatusCode.InternalServerError, "FUNCTION_ERROR");
+                // A component fails with err(message) of its result; the message reaches the caller.
+                Assert.True(rest.Outcome == "FUNCTION_ERROR", $"{input}: {(int)rest.Status} {rest.Body}");
+                Assert.Equal("FUNCTION_ERROR", rest.Problem["code"]!.GetValue<string>());
+                Assert.Contains(message, rest.Body, StringComparison.Ordinal);
                 continue;
             }
 
             var problem = rest.AssertOutcome(HttpStatusCode.InternalServerError, "EXIT_NONZERO");
             Assert.Equal(1, problem["exitCode"]!.GetValue<int>());
-            Assert.Contains("greet: expected a JSON object", problem["logs"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Contains("greet: " + message, problem["logs"]!.GetValue<string>(), StringComparison.Ordinal);
         }
     }
 
