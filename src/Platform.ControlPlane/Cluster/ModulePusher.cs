@@ -6,6 +6,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Functions;
 using Platform.ControlPlane.Telemetry;
+using Platform.Hosting.Artifacts;
+using Platform.Runtime.Artifacts;
 using V1 = Platform.Contracts.V1;
 
 namespace Platform.ControlPlane.Cluster;
@@ -22,13 +24,15 @@ internal sealed partial class ModulePusher : BackgroundService
     private readonly WorkerRegistry _registry;
     private readonly WorkerClients _clients;
     private readonly IFunctionCatalog _catalog;
+    private readonly ArtifactSigning _artifacts;
     private readonly IOptions<ClusterOptions> _options;
     private readonly ILogger<ModulePusher> _logger;
     private readonly ControlPlaneMetrics _metrics;
     private readonly TimeProvider _time;
 
-    public ModulePusher(WorkerRegistry registry, WorkerClients clients, IFunctionCatalog catalog, IOptions<ClusterOptions> options, ControlPlaneMetrics metrics, TimeProvider time, ILogger<ModulePusher> logger)
+    public ModulePusher(WorkerRegistry registry, WorkerClients clients, IFunctionCatalog catalog, ArtifactSigning artifacts, IOptions<ClusterOptions> options, ControlPlaneMetrics metrics, TimeProvider time, ILogger<ModulePusher> logger)
     {
+        _artifacts = artifacts;
         _time = time;
         _metrics = metrics;
         _registry = registry;
@@ -69,26 +73,34 @@ internal sealed partial class ModulePusher : BackgroundService
         if (targets.Count == 0) return;
         var module = await _catalog.GetModuleAsync(sha256, cancellationToken);
         if (module is null) return;
-        await Task.WhenAll(targets.Select(worker => PushToAsync(worker, module, cancellationToken)));
+        var artifact = _artifacts.TryGet(sha256);
+        await Task.WhenAll(targets.Select(worker => PushToAsync(worker, module, artifact, cancellationToken)));
     }
 
-    private async Task PushToAsync(WorkerInfo worker, ModuleContent module, CancellationToken cancellationToken)
+    private async Task PushToAsync(WorkerInfo worker, ModuleContent module, SignedArtifact? artifact, CancellationToken cancellationToken)
     {
         try
         {
             using var call = _clients.For(worker).PushModule(deadline: _time.GetUtcNow().UtcDateTime + _options.Value.PushTimeout, cancellationToken: cancellationToken);
-            await call.RequestStream.WriteAsync(new V1.PushModuleRequest { Header = new V1.PushModuleHeader { Sha256 = module.Sha256, SizeBytes = module.Bytes.Length } }, cancellationToken);
+            var header = new V1.PushModuleHeader { Sha256 = module.Sha256, SizeBytes = module.Bytes.Length, Artifact = artifact is null ? null : ArtifactWire.Header(artifact) };
+            await call.RequestStream.WriteAsync(new V1.PushModuleRequest { Header = header }, cancellationToken);
             for (var offset = 0; offset < module.Bytes.Length; offset += ChunkBytes)
             {
                 var length = Math.Min(ChunkBytes, module.Bytes.Length - offset);
                 await call.RequestStream.WriteAsync(new V1.PushModuleRequest { Chunk = ByteString.CopyFrom(module.Bytes, offset, length) }, cancellationToken);
             }
 
+            if (artifact is not null)
+            {
+                foreach (var chunk in ArtifactWire.Chunks(artifact))
+                    await call.RequestStream.WriteAsync(new V1.PushModuleRequest { ArtifactChunk = chunk }, cancellationToken);
+            }
+
             await call.RequestStream.CompleteAsync();
             var response = await call;
             Interlocked.Increment(ref _succeeded);
             _metrics.Pushed(ok: true);
-            LogPushed(_logger, module.Sha256, worker.Id, response.Compiled, response.CompileMs);
+            LogPushed(_logger, module.Sha256, worker.Id, response.ArtifactLoaded, response.Compiled, response.CompileMs);
         }
         catch (RpcException ex)
         {
@@ -98,8 +110,8 @@ internal sealed partial class ModulePusher : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pushed module {Sha256} to worker {WorkerId} (compiled: {Compiled}, {CompileMs:0.0} ms)")]
-    private static partial void LogPushed(ILogger logger, string sha256, string workerId, bool compiled, double compileMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushed module {Sha256} to worker {WorkerId} (artifact loaded: {ArtifactLoaded}, compiled: {Compiled}, {CompileMs:0.0} ms)")]
+    private static partial void LogPushed(ILogger logger, string sha256, string workerId, bool artifactLoaded, bool compiled, double compileMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Push of module {Sha256} to worker {WorkerId} failed; the worker will fetch it when needed")]
     private static partial void LogPushFailed(ILogger logger, string sha256, string workerId, Exception exception);
