@@ -12,12 +12,13 @@ public sealed class ClusterMetricsTests(TelemetryEnvironment environment)
     private const string Pushes = "platform.pushes";
     private const string Compile = "platform.module.compile.duration";
     private const string UploadCompiles = "platform.upload.compiles";
+    private const string ArtifactLoads = "platform.artifact.loads";
     private const string Lookups = "platform.cache.lookups";
     private const string InFlight = "platform.worker.invocations.in_flight";
     private const string LiveWorkers = "platform.workers.live";
 
     [Fact]
-    public async Task Upload_PushedToPlacedWorker_PushOkCompileMissThenMemoryHit()
+    public async Task Upload_PushedToPlacedWorker_PushOkArtifactLoadedThenMemoryHit()
     {
         var cluster = await environment.SharedClusterAsync();
         var (_, key) = await cluster.CreateTenantAsync();
@@ -33,13 +34,12 @@ public sealed class ClusterMetricsTests(TelemetryEnvironment environment)
 
         Assert.Equal(1, pushed.Count(Pushes, ("result", "ok")) - before.Count(Pushes, ("result", "ok")));
         Assert.Equal(before.Count(Pushes, ("result", "failed")), pushed.Count(Pushes, ("result", "failed")));
-        Assert.Equal(1, pushed.HistogramCount(Compile, ("worker", placed)) - before.HistogramCount(Compile, ("worker", placed)));
-        // The whole path's compiles for one upload (one replica): the control plane's check and the placed worker's.
+        // The whole path's compiles for one upload: the control plane's check, whose signed artifact the placed worker loads.
         Assert.Equal(1, pushed.Count(UploadCompiles) - before.Count(UploadCompiles));
-        Assert.Equal(1, pushed.HistogramCount(Compile) - before.HistogramCount(Compile));
-        Assert.True(pushed.HistogramSum(Compile, ("worker", placed)) > before.HistogramSum(Compile, ("worker", placed)));
-        Assert.Equal("s", pushed.Instrument(Compile).Unit);
-        Assert.True(pushed.Count(Lookups, ("worker", placed), ("result", "miss")) > before.Count(Lookups, ("worker", placed), ("result", "miss")));
+        Assert.Equal(before.HistogramCount(Compile), pushed.HistogramCount(Compile));
+        Assert.Equal(1, pushed.Count(ArtifactLoads, ("worker", placed), ("result", "loaded")) - before.Count(ArtifactLoads, ("worker", placed), ("result", "loaded")));
+        Assert.Equal(before.Count(ArtifactLoads, ("result", "rejected")), pushed.Count(ArtifactLoads, ("result", "rejected")));
+        Assert.Equal("{artifact}", pushed.Instrument(ArtifactLoads).Unit);
 
         var (_, outcome, response) = await cluster.InvokeAsync(key, "hello");
         response.Dispose();
