@@ -8,17 +8,19 @@ using Platform.Testing;
 //   --e2e        only the end-to-end suite (servers as child processes, hey, gRPC); its section replaces the one in the file
 //   --faults     only the fault scenarios (platform as separate processes); their sections replace the ones in the file
 //   --all        in-process and end-to-end, one file
+//   --cold       only the end-to-end cold-start row (one `dev` platform), written to results-cold.md
 if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
 
 var quick = args.Contains("--quick");
 var all = args.Contains("--all");
 var faults = args.Contains("--faults");
 var e2e = all || args.Contains("--e2e");
-var inProcess = all || (!e2e && !faults);
+var cold = !e2e && args.Contains("--cold");
+var inProcess = all || (!e2e && !faults && !cold);
 var outputIndex = Array.IndexOf(args, "--output");
 var output = outputIndex >= 0 && outputIndex + 1 < args.Length
     ? args[outputIndex + 1]
-    : Path.Combine(GuestModules.RepositoryRoot, "tests", "Platform.Benchmarks", quick ? "results-quick.md" : "results.md");
+    : Path.Combine(GuestModules.RepositoryRoot, "tests", "Platform.Benchmarks", cold ? "results-cold.md" : quick ? "results-quick.md" : "results.md");
 
 var report = new Report();
 if (inProcess)
@@ -31,6 +33,7 @@ if (inProcess)
 
 if (e2e) await EndToEnd.RunAsync(report, quick);
 if (faults) await Faults.RunAsync(report);
+if (cold) await EndToEnd.RunColdAsync(report, quick);
 
 if (inProcess)
 {
@@ -42,6 +45,7 @@ else
     var existing = File.Exists(output) ? await File.ReadAllTextAsync(output) : Machine.Describe();
     if (e2e) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
     if (faults) existing = ResultsFile.WithoutSections(existing, Faults.HeadingPrefix);
+    if (cold) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
     await File.WriteAllTextAsync(output, existing.TrimEnd('\n') + "\n\n" + Machine.Note() + report.Markdown);
 }
 

@@ -138,7 +138,7 @@ internal sealed partial class ModuleStore
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused the shipped artifact of module {Sha256}: {Reason}; compiling it here")]
     private static partial void LogArtifactRejected(ILogger logger, string sha256, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched module {Sha256} ({Bytes} bytes) in {FetchMs:F1} ms and compiled it in {CompileMs:F1} ms")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched module {Sha256} ({Bytes} bytes) in {FetchMs:F1} ms and loaded or compiled it in {CompileMs:F1} ms")]
     private static partial void LogFetched(ILogger logger, string sha256, int bytes, double fetchMs, double compileMs);
 }
 
