@@ -26,6 +26,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 using Platform.Hosting;
+using Platform.Hosting.Artifacts;
 using Platform.Hosting.Listeners;
 
 namespace Platform.ControlPlane;
@@ -79,6 +80,7 @@ public static class ControlPlaneServiceCollectionExtensions
 
         services.TryAddSingleton(_ => new WasmEngine(new RuntimeOptions()));
         services.AddCompileBudget(configuration);
+        services.AddArtifactSigning(configuration);
         services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<IModuleCompiler>()));
         services.AddSingleton<ModuleCheck>();
         services.AddCluster(configuration);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Platform.Runtime.Artifacts;
 using Platform.Runtime.Caching;
 using Platform.Runtime.Compilation;
 using Wasmtime;
@@ -9,8 +10,10 @@ namespace Platform.Runtime;
 
 /// <summary>
 /// Compiled modules by SHA-256: an in-memory LRU in front of verified artifacts on disk
-/// (keyed by module hash and engine fingerprint), compiling only on a miss. Concurrent requests
-/// for one module share one disk load or compile. Thread-safe.
+/// (keyed by module hash and engine fingerprint), compiling only on a miss. A signed artifact
+/// from the cluster's compiler is loaded instead of compiling once <see cref="Verifier"/> accepts
+/// it, and verified again whenever it is read back from disk. Concurrent requests for one module
+/// share one disk load or compile. Thread-safe.
 /// </summary>
 public sealed class ArtifactCache
 {
@@ -25,6 +28,8 @@ public sealed class ArtifactCache
     private long _compiles;
     private long _compileTicks;
     private long _corrupt;
+    private long _artifactLoads;
+    private long _artifactRejections;
 
     /// <summary>
     /// A cache in <paramref name="directory"/> (default: the engine's <see cref="RuntimeOptions.CacheDir"/>):
@@ -47,6 +52,12 @@ public sealed class ArtifactCache
     /// <summary>Told about each lookup and compile (the host's metrics); none by default.</summary>
     public IArtifactCacheObserver? Observer { get; init; }
 
+    /// <summary>The keys a shipped artifact must be signed with; none: every shipped artifact is refused.</summary>
+    public ArtifactVerifier? Verifier { get; init; }
+
+    /// <summary>The engine fingerprint artifacts must have been compiled for.</summary>
+    public string Fingerprint => _engine.Fingerprint;
+
     public CacheStatistics Statistics => new(
         Interlocked.Read(ref _memoryHits),
         Interlocked.Read(ref _diskHits),
@@ -55,7 +66,64 @@ public sealed class ArtifactCache
         TimeSpan.FromTicks(Interlocked.Read(ref _compileTicks)),
         Interlocked.Read(ref _corrupt),
         _memory.Count,
-        _memory.Bytes);
+        _memory.Bytes)
+    {
+        ArtifactLoads = Interlocked.Read(ref _artifactLoads),
+        ArtifactRejections = Interlocked.Read(ref _artifactRejections),
+    };
+
+    /// <summary>Counts a shipped artifact that arrived malformed (never offered to <see cref="TryLoad"/>); always null.</summary>
+    public CompiledModule? Reject(out string? rejection, string? problem)
+    {
+        rejection = problem ?? "malformed artifact";
+        Interlocked.Increment(ref _artifactRejections);
+        Observer?.ArtifactReceived(loaded: false);
+        return null;
+    }
+
+    /// <summary>
+    /// Loads a shipped artifact of module <paramref name="sha256"/> when it verifies (kind, module,
+    /// fingerprint, signature by a trusted key) and deserializes, and stores it on disk with its
+    /// signature. Null with the reason otherwise: nothing of it was deserialized unless the signature held,
+    /// and the caller compiles the module itself.
+    /// </summary>
+    public CompiledModule? TryLoad(string sha256, SignedArtifact artifact, out string? rejection)
+    {
+        ValidateHash(sha256);
+        ArgumentNullException.ThrowIfNull(artifact);
+        if (_memory.TryGet(sha256, out var cached))
+        {
+            rejection = null;
+            return cached;
+        }
+
+        rejection = Verifier is null ? "no trusted artifact key is configured" : Verifier.Verify(artifact, ArtifactKind.CoreModule, sha256, _engine.Fingerprint);
+        CompiledModule? loaded = null;
+        if (rejection is null)
+        {
+            try
+            {
+                loaded = new CompiledModule(sha256, Module.Deserialize(_engine.Engine, "function", artifact.Bytes), artifact.Bytes.Length);
+            }
+            catch (WasmtimeException ex)
+            {
+                rejection = $"the signed artifact does not load: {ex.Message}";
+            }
+        }
+
+        if (loaded is null)
+        {
+            Interlocked.Increment(ref _artifactRejections);
+            Observer?.ArtifactReceived(loaded: false);
+            return null;
+        }
+
+        ArtifactFile.Write(ArtifactPath(sha256), artifact);
+        _memory.Add(loaded);
+        Interlocked.Increment(ref _artifactLoads);
+        Observer?.ArtifactReceived(loaded: true);
+        return loaded;
+    }
 
     /// <summary>
     /// Memory, then disk, then compile (one compile for concurrent callers of one module).
@@ -145,12 +213,19 @@ public sealed class ArtifactCache
     private CompiledModule? LoadFromDisk(string sha256)
     {
         var path = ArtifactPath(sha256);
-        var payload = ArtifactFile.ReadVerified(path, sha256, _engine.Fingerprint, out var problem);
-        if (payload is not null)
+        var artifact = ArtifactFile.ReadChecked(path, sha256, _engine.Fingerprint, out var problem);
+        if (artifact is not null && artifact.Kind != ArtifactKind.CoreModule)
+            problem = $"a {artifact.Kind} artifact";
+        // An empty signature marks this cache's own compile. A signed one is verified again, so a
+        // key dropped from the trusted list stops its artifacts from loading.
+        else if (artifact is not null && artifact.Signature.Length > 0)
+            problem = Verifier is null ? "signed, and no trusted artifact key is configured" : Verifier.Verify(artifact, ArtifactKind.CoreModule, sha256, _engine.Fingerprint);
+
+        if (artifact is not null && problem is null)
         {
             try
             {
-                return new CompiledModule(sha256, Module.Deserialize(_engine.Engine, "function", payload), payload.Length);
+                return new CompiledModule(sha256, Module.Deserialize(_engine.Engine, "function", artifact.Bytes), artifact.Bytes.Length);
             }
             catch (WasmtimeException ex)
             {
@@ -184,7 +259,7 @@ public sealed class ArtifactCache
             Interlocked.Increment(ref _compiles);
             Interlocked.Add(ref _compileTicks, elapsed.Ticks);
             Observer?.Compiled(sha256, elapsed);
-            ArtifactFile.Write(ArtifactPath(sha256), sha256, _engine.Fingerprint, output.Artifact);
+            ArtifactFile.Write(ArtifactPath(sha256), new SignedArtifact(ArtifactKind.CoreModule, sha256, _engine.Fingerprint, output.Artifact, []));
             var compiled = new CompiledModule(sha256, output.Module, output.Artifact.Length);
             _memory.Add(compiled);
             return compiled;
@@ -203,5 +278,7 @@ public sealed class ArtifactCache
         if (!IsHash(sha256)) throw new ArgumentException("expected a lowercase hex SHA-256", nameof(sha256));
     }
 
-    private static bool IsHash(string value) => value.Length == 64 && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+    internal static bool IsHash(string value) => value.Length == 64 && IsHex(value);
+
+    internal static bool IsHex(string value) => value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 }

@@ -25,4 +25,7 @@ public interface IArtifactCacheObserver
 
     /// <summary>One compile (validation, Cranelift, serialisation) that succeeded.</summary>
     void Compiled(string sha256, TimeSpan duration);
+
+    /// <summary>One shipped artifact: verified and loaded, or refused (then the module is compiled here).</summary>
+    void ArtifactReceived(bool loaded);
 }

@@ -6,5 +6,8 @@ namespace Platform.Runtime;
 /// </summary>
 public sealed record ModuleValidation(bool IsValid, byte[]? WasmBytes, string? Sha256, string? Error)
 {
+    /// <summary>The artifact the validating compile produced (<c>Module.Serialize</c>), when it compiled.</summary>
+    public byte[]? Artifact { get; init; }
+
     public static ModuleValidation Invalid(string error) => new(false, null, null, error);
 }

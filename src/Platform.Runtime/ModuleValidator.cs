@@ -54,7 +54,7 @@ public sealed class ModuleValidator(WasmEngine engine, IModuleCompiler compiler)
         if (!prepared.IsValid) return prepared;
         var (error, compiled) = await CompileAsync(prepared.WasmBytes!, partition, cancellationToken);
         compiled?.Module.Dispose();
-        return error is null ? prepared : ModuleValidation.Invalid(error);
+        return error is null ? prepared with { Artifact = compiled?.Artifact } : ModuleValidation.Invalid(error);
     }
 
     /// <summary>Compiles prepared bytes and checks the ABI: the error, or the module with its artifact.</summary>

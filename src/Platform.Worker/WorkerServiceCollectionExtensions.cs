@@ -5,7 +5,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Platform.Hosting.Artifacts;
 using Platform.Runtime;
+using Platform.Runtime.Artifacts;
 using Platform.Runtime.Compilation;
 using Platform.Worker.Cluster;
 using Platform.Worker.Grpc;
@@ -62,9 +64,12 @@ public static class WorkerServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<WorkerMetrics>();
         services.AddCompileBudget(configuration);
+        services.TryAddSingleton(_ => ArtifactRegistration.Bind(configuration));
+        services.AddArtifactVerifier(configuration);
         services.AddSingleton(sp => new ArtifactCache(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<IModuleCompiler>(), sp.GetRequiredService<WorkerDirectory>().ArtifactsPath)
         {
             Observer = sp.GetRequiredService<WorkerMetrics>(),
+            Verifier = sp.GetRequiredService<ArtifactVerifier>(),
         });
         services.AddSingleton<ControlPlaneClient>();
         services.AddSingleton<ModuleStore>();

@@ -9,6 +9,7 @@ using Platform.Testing;
 //   --faults     only the fault scenarios (platform as separate processes); their sections replace the ones in the file
 //   --languages  only the per-language suite (every example language's greet function); its section replaces the one in the file
 //   --all        in-process and end-to-end, one file
+//   --cold       only the end-to-end cold-start row (one `dev` platform), written to results-cold.md
 if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
 
 var quick = args.Contains("--quick");
@@ -16,11 +17,12 @@ var all = args.Contains("--all");
 var faults = args.Contains("--faults");
 var languages = args.Contains("--languages");
 var e2e = all || args.Contains("--e2e");
-var inProcess = all || (!e2e && !faults && !languages);
+var cold = !e2e && args.Contains("--cold");
+var inProcess = all || (!e2e && !faults && !languages && !cold);
 var outputIndex = Array.IndexOf(args, "--output");
 var output = outputIndex >= 0 && outputIndex + 1 < args.Length
     ? args[outputIndex + 1]
-    : Path.Combine(GuestModules.RepositoryRoot, "tests", "Platform.Benchmarks", quick ? "results-quick.md" : "results.md");
+    : Path.Combine(GuestModules.RepositoryRoot, "tests", "Platform.Benchmarks", cold ? "results-cold.md" : quick ? "results-quick.md" : "results.md");
 
 var report = new Report();
 if (inProcess)
@@ -35,6 +37,7 @@ if (inProcess || languages) Languages.Run(report, quick);
 
 if (e2e) await EndToEnd.RunAsync(report, quick);
 if (faults) await Faults.RunAsync(report);
+if (cold) await EndToEnd.RunColdAsync(report, quick);
 
 if (inProcess)
 {
@@ -47,6 +50,7 @@ else
     if (e2e) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
     if (faults) existing = ResultsFile.WithoutSections(existing, Faults.HeadingPrefix);
     if (languages) existing = ResultsFile.WithoutSections(existing, Languages.HeadingPrefix);
+    if (cold) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
     await File.WriteAllTextAsync(output, existing.TrimEnd('\n') + "\n\n" + Machine.Note() + report.Markdown);
 }
 

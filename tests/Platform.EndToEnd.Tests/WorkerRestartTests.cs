@@ -80,7 +80,7 @@ public sealed class WorkerRestartTests(EndToEndEnvironment environment)
         Assert.NotNull(led);
         var ledSha = assignedWhileDown[^1];
 
-        // Back again: at registration it fetches (and compiles) exactly what it is assigned and lacks, before any invoke.
+        // Back again: at registration it fetches (and loads the signed artifacts of) exactly what it is assigned and lacks, before any invoke.
         var again = await cluster.StartWorkerAsync(id);
         await Eventually.WaitForAsync(
             async () => assignedWhileDown.All((await again.StatusAsync()).Modules.Contains),
@@ -90,7 +90,8 @@ public sealed class WorkerRestartTests(EndToEndEnvironment environment)
         var fetched = await again.StatusAsync();
         Assert.Contains(sha1, fetched.Modules);
         Assert.All(notAssigned, sha => Assert.DoesNotContain(sha, fetched.Modules));
-        Assert.Equal(assignedWhileDown.Count, fetched.Compiles);
+        Assert.Equal(assignedWhileDown.Count, fetched.ArtifactLoads);
+        Assert.Equal(0, fetched.Compiles);
         Assert.Equal(cluster.Placement(ledSha)[0], id);
 
         var late = await cluster.InvokeAsync(key, led);

@@ -67,6 +67,12 @@ internal sealed class ClusterState
 
     public ConcurrentDictionary<string, int> Fetches { get; } = new();
 
+    /// <summary>Signed artifacts a fetch sends after the module when the worker's fingerprint matches.</summary>
+    public ConcurrentDictionary<string, Platform.Runtime.Artifacts.SignedArtifact> Artifacts { get; } = new();
+
+    /// <summary>The engine fingerprints fetches asked for.</summary>
+    public ConcurrentQueue<string> FetchedFingerprints { get; } = new();
+
     /// <summary>Modules every registration is told it is assigned.</summary>
     public ConcurrentBag<string> Assigned { get; } = new();
 
@@ -120,6 +126,13 @@ internal sealed class FakeClusterService(ClusterState state) : ClusterService.Cl
         {
             await responseStream.WriteAsync(new ModuleBytes { Chunk = ByteString.CopyFrom(bytes, offset, Math.Min(chunk, bytes.Length - offset)) }, context.CancellationToken);
         }
+
+        state.FetchedFingerprints.Enqueue(request.EngineFingerprint);
+        if (!state.Artifacts.TryGetValue(request.Sha256, out var artifact) || artifact.Fingerprint != request.EngineFingerprint)
+            return;
+        await responseStream.WriteAsync(new ModuleBytes { Artifact = ArtifactShipping.Header(artifact) }, context.CancellationToken);
+        foreach (var piece in ArtifactShipping.Chunks(artifact.Bytes, chunk))
+            await responseStream.WriteAsync(new ModuleBytes { ArtifactChunk = piece }, context.CancellationToken);
     }
 
     private void CheckToken(ServerCallContext context)

@@ -6,11 +6,15 @@ namespace Platform.Cli.Functions;
 /// <summary>
 /// Upload progress on stderr for uploads over <see cref="ThresholdBytes"/>. On a terminal one
 /// line is redrawn (at most ten times a second); otherwise (a log, a CI job) a line is written at
-/// every quarter, so a redirected stderr stays readable. Never used with --json.
+/// every quarter, so a redirected stderr stays readable. Once every byte is sent, one line names
+/// the phase the answer waits for: the platform compiles the module once and pushes it to its
+/// workers before it answers. Never used with --json.
 /// </summary>
 internal sealed class UploadProgress(TextWriter stderr, string label, long total, bool terminal, TimeProvider time)
 {
     public const long ThresholdBytes = 1L << 20;
+
+    public const string WaitingLine = "compiling once and pushing to the workers: the deploy answers when the function is ready";
 
     private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(100);
 
@@ -45,7 +49,11 @@ internal sealed class UploadProgress(TextWriter stderr, string label, long total
             if (quarter <= _lastQuarter) return;
             _lastQuarter = quarter;
             stderr.WriteLine(Line(sent));
-            if (sent >= total) _done = true;
+            if (sent >= total)
+            {
+                stderr.WriteLine(WaitingLine);
+                _done = true;
+            }
         }
     }
 
@@ -62,6 +70,7 @@ internal sealed class UploadProgress(TextWriter stderr, string label, long total
     private void Finish()
     {
         stderr.WriteLine();
+        stderr.WriteLine(WaitingLine);
         _done = true;
     }
 

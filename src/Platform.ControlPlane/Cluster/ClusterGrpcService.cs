@@ -3,12 +3,13 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Functions;
+using Platform.Hosting.Artifacts;
 using V1 = Platform.Contracts.V1;
 
 namespace Platform.ControlPlane.Cluster;
 
 /// <summary><c>platform.v1.ClusterService</c>: worker registration, heartbeats and module fetches.</summary>
-internal sealed class ClusterGrpcService(WorkerRegistry registry, IFunctionCatalog catalog, IOptions<ClusterOptions> options, TimeProvider time) : V1.ClusterService.ClusterServiceBase
+internal sealed class ClusterGrpcService(WorkerRegistry registry, IFunctionCatalog catalog, ArtifactSigning artifacts, IOptions<ClusterOptions> options, TimeProvider time) : V1.ClusterService.ClusterServiceBase
 {
     private const int ChunkBytes = 64 * 1024;
 
@@ -47,5 +48,12 @@ internal sealed class ClusterGrpcService(WorkerRegistry registry, IFunctionCatal
             var length = Math.Min(ChunkBytes, module.Bytes.Length - offset);
             await responseStream.WriteAsync(new V1.ModuleBytes { Chunk = ByteString.CopyFrom(module.Bytes, offset, length) }, context.CancellationToken);
         }
+
+        // Only for the worker's own fingerprint: an artifact of another engine is of no use to it.
+        if (string.IsNullOrEmpty(request.EngineFingerprint) || artifacts.TryGet(module.Sha256, request.EngineFingerprint) is not { } artifact)
+            return;
+        await responseStream.WriteAsync(new V1.ModuleBytes { Artifact = ArtifactWire.Header(artifact) }, context.CancellationToken);
+        foreach (var chunk in ArtifactWire.Chunks(artifact))
+            await responseStream.WriteAsync(new V1.ModuleBytes { ArtifactChunk = chunk }, context.CancellationToken);
     }
 }

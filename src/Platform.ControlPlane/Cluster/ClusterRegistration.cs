@@ -26,7 +26,6 @@ internal static class ClusterRegistration
         services.AddSingleton<WorkerClients>();
         services.AddSingleton<WorkerBreakers>();
         services.AddSingleton<ModulePusher>();
-        services.AddHostedService(sp => sp.GetRequiredService<ModulePusher>());
         services.AddMetrics();
         services.AddSingleton<ControlPlaneMetrics>();
         services.AddSingleton<InvocationRouter>();

@@ -43,7 +43,8 @@ internal sealed class FunctionGrpcService(TenantStore tenants, ITenantDirectory 
 
         var module = await check.ValidateAsync(collected.GetBuffer().AsMemory(0, (int)collected.Length), quotas.MaxModuleBytes, caller.TenantId, token);
         var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas, token);
-        pusher.Enqueue(version.Sha256);
+        // Answered once the function is ready on the workers placement assigned (each push bounded by Platform:Cluster:PushTimeout).
+        await pusher.PushAsync(new ModuleContent(module.Sha256, module.Bytes), token);
         return ProtoMapping.ToProto(version);
     }
 

@@ -71,7 +71,8 @@ internal static class FunctionRest
         var config = (configInput ?? new FunctionConfigInput()).Validate(quotas);
         var module = await check.ValidateAsync(source, quotas.MaxModuleBytes, caller.TenantId, cancellationToken);
         var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas, cancellationToken);
-        pusher.Enqueue(version.Sha256);
+        // Answered once the function is ready on the workers placement assigned (each push bounded by Platform:Cluster:PushTimeout).
+        await pusher.PushAsync(new ModuleContent(module.Sha256, module.Bytes), cancellationToken);
         return TypedResults.Json(version, ApiJson.Options, statusCode: StatusCodes.Status201Created)
             .WithLocation($"/v1/functions/{name}/versions/{version.Version}/module");
     }

@@ -1,5 +1,6 @@
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Telemetry;
+using Platform.Hosting.Artifacts;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
 
@@ -11,9 +12,9 @@ internal sealed record ValidatedModule(byte[] Bytes, string Sha256);
 /// <summary>
 /// Compile check through Platform.Runtime, under the compile budget, one compile per tenant at a
 /// time (nothing runs); failures become INVALID_MODULE, a compiler that cannot take the module
-/// UNAVAILABLE.
+/// UNAVAILABLE. The compile's artifact is signed and kept, so workers load it instead of compiling.
 /// </summary>
-internal sealed class ModuleCheck(ModuleValidator validator, ControlPlaneMetrics metrics)
+internal sealed class ModuleCheck(ModuleValidator validator, ArtifactSigning artifacts, ControlPlaneMetrics metrics)
 {
     public async Task<ValidatedModule> ValidateAsync(ReadOnlyMemory<byte> source, long maxModuleBytes, Guid tenantId, CancellationToken cancellationToken)
     {
@@ -32,6 +33,9 @@ internal sealed class ModuleCheck(ModuleValidator validator, ControlPlaneMetrics
         if (!result.IsValid || result.WasmBytes is null || result.Sha256 is null)
             throw new PlatformException(ErrorCode.InvalidModule, result.Error ?? "the module is not valid");
         metrics.UploadCompiled();
+        // Kept before the version commits: content-addressed, so a failed commit leaves only a file
+        // the next upload of the same bytes overwrites.
+        if (result.Artifact is not null) artifacts.Keep(result.Sha256, result.Artifact);
         return new ValidatedModule(result.WasmBytes, result.Sha256);
     }
 }

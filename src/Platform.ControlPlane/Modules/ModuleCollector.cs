@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Platform.Hosting.Artifacts;
 using Npgsql;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Database;
@@ -23,6 +24,7 @@ internal sealed partial class ModuleCollector(
     Db db,
     ILiveWorkers workers,
     WorkerClients clients,
+    ArtifactSigning artifacts,
     IOptions<ModuleCollectionOptions> options,
     TimeProvider time,
     ILogger<ModuleCollector> logger) : BackgroundService
@@ -88,6 +90,7 @@ internal sealed partial class ModuleCollector(
         if (collected.Count > 0)
         {
             LogCollected(logger, collected.Count);
+            foreach (var sha256 in collected) artifacts.Forget(sha256);
             await EvictAsync(collected, cancellationToken);
         }
 

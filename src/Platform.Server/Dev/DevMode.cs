@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Platform.ControlPlane;
 using Platform.ControlPlane.Cluster;
 using Platform.Runtime;
+using Platform.Runtime.Artifacts;
 using Platform.Runtime.Compilation;
 using Platform.Server.Postgres;
 using Platform.Server.Telemetry;
@@ -46,6 +47,8 @@ internal static class DevMode
         var factsPath = Path.Combine(settings.DataDirectory, "dev.json");
         File.Delete(factsPath);
         var secrets = DevSecrets.LoadOrCreate(settings.DataDirectory);
+        // Created (0600) by the control plane at its start; the workers trust its public key.
+        var signingKeyPath = Path.Combine(settings.DataDirectory, "artifact-signing.pem");
         var configured = new ConfigurationBuilder().AddCommandLine(settings.HostArguments).AddEnvironmentVariables().Build();
         var connectionString = configured.GetConnectionString("Platform");
         LocalPostgres? postgres = null;
@@ -82,6 +85,7 @@ internal static class DevMode
                     $"--ConnectionStrings:Platform={connectionString}",
                     $"--Platform:AdminKey={secrets.AdminKey}",
                     $"--Platform:ClusterToken={secrets.ClusterToken}",
+                    $"--Platform:Artifacts:SigningKeyPath={signingKeyPath}",
                 ],
                 ShareSandbox);
             apps.Add(controlPlane);
@@ -94,6 +98,7 @@ internal static class DevMode
                     [
                         .. HostArguments(settings, "worker"),
                         $"--Platform:ClusterToken={secrets.ClusterToken}",
+                        $"--Platform:Artifacts:TrustedPublicKeyPaths:0={ArtifactSigner.PublicKeyPath(signingKeyPath)}",
                         $"--Platform:ControlPlaneUrl={listeners.ClusterUri}",
                         "--Platform:WorkerUrl=http://127.0.0.1:0",
                         $"--Platform:WorkerId=dev-worker-{i}",

@@ -5,6 +5,7 @@ using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.V1;
+using Platform.Worker.Modules;
 
 namespace Platform.Worker.Cluster;
 
@@ -57,19 +58,35 @@ internal sealed class ControlPlaneClient : IDisposable
     public DateTime CallDeadline() => Deadline(_options.ControlPlaneCallTimeout);
 
     /// <summary>
-    /// Streams a module's bytes and checks them against <paramref name="sha256"/>. Any failure
-    /// (unreachable, unknown module, oversize, corrupt transfer) is a <see cref="ModuleUnavailableException"/>.
+    /// Streams a module's bytes and checks them against <paramref name="sha256"/>, with the signed
+    /// artifact for <paramref name="fingerprint"/> when the control plane has one (unverified: the
+    /// cache verifies it). Any failure (unreachable, unknown module, oversize, corrupt transfer) is a
+    /// <see cref="ModuleUnavailableException"/>.
     /// </summary>
-    public async Task<byte[]> FetchModuleAsync(string sha256, CancellationToken cancellationToken)
+    public async Task<(byte[] Wasm, ArtifactReceiver? Artifact)> FetchModuleAsync(string sha256, string fingerprint, long maxArtifactBytes, CancellationToken cancellationToken)
     {
         try
         {
-            using var call = Client.FetchModule(new FetchModuleRequest { Sha256 = sha256 }, deadline: Deadline(_options.FetchTimeout), cancellationToken: cancellationToken);
+            using var call = Client.FetchModule(new FetchModuleRequest { Sha256 = sha256, EngineFingerprint = fingerprint }, deadline: Deadline(_options.FetchTimeout), cancellationToken: cancellationToken);
             using var buffer = new MemoryStream();
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            ArtifactReceiver? artifact = null;
             while (await call.ResponseStream.MoveNext(cancellationToken))
             {
-                var chunk = call.ResponseStream.Current.Chunk.Span;
+                var message = call.ResponseStream.Current;
+                if (message.Artifact is not null)
+                {
+                    if (artifact is not null) throw new ModuleUnavailableException($"the control plane sent two artifact headers for module {sha256}");
+                    artifact = new ArtifactReceiver(message.Artifact, sha256, maxArtifactBytes);
+                }
+
+                if (!message.ArtifactChunk.IsEmpty)
+                {
+                    if (artifact is null) throw new ModuleUnavailableException($"the control plane sent artifact bytes without a header for module {sha256}");
+                    artifact.Append(message.ArtifactChunk);
+                }
+
+                var chunk = message.Chunk.Span;
                 if (buffer.Length + chunk.Length > _options.MaxModuleBytes)
                     throw new ModuleUnavailableException($"module {sha256} is larger than Platform:MaxModuleBytes ({_options.MaxModuleBytes} bytes)");
                 hash.AppendData(chunk);
@@ -79,7 +96,7 @@ internal sealed class ControlPlaneClient : IDisposable
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (actual != sha256)
                 throw new ModuleUnavailableException($"the control plane sent bytes whose SHA-256 is {actual}, not {sha256}");
-            return buffer.ToArray();
+            return (buffer.ToArray(), artifact);
         }
         catch (RpcException ex)
         {

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.V1;
+using Platform.Hosting.Artifacts;
 using Platform.Hosting.Wire;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
@@ -23,6 +24,7 @@ internal sealed partial class WorkerGrpcService(
     SandboxThreads sandboxThreads,
     WorkerDirectory directory,
     IOptions<WorkerOptions> options,
+    ArtifactOptions artifactOptions,
     TimeProvider time,
     WorkerMetrics metrics,
     ILogger<WorkerGrpcService> logger) : WorkerService.WorkerServiceBase
@@ -45,11 +47,24 @@ internal sealed partial class WorkerGrpcService(
 
         using var buffer = new MemoryStream(header.SizeBytes > 0 ? (int)header.SizeBytes : 0);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var artifact = header.Artifact is null ? null : new ArtifactReceiver(header.Artifact, expected, artifactOptions.MaxArtifactBytes);
+        var artifactStarted = false;
         while (await requestStream.MoveNext(cancellationToken))
         {
             var message = requestStream.Current;
+            if (message.PayloadCase == PushModuleRequest.PayloadOneofCase.ArtifactChunk)
+            {
+                if (artifact is null)
+                    throw WorkerErrors.BadArgument("artifact_chunk", "the push carries artifact bytes but its header announced no artifact");
+                artifact.Append(message.ArtifactChunk);
+                artifactStarted = true;
+                continue;
+            }
+
             if (message.PayloadCase != PushModuleRequest.PayloadOneofCase.Chunk)
                 throw WorkerErrors.BadArgument("header", "only the first message of a push may be a header");
+            if (artifactStarted)
+                throw WorkerErrors.BadArgument("chunk", "module bytes must come before the artifact's");
             var chunk = message.Chunk.Span;
             if (buffer.Length + chunk.Length > maxBytes)
                 throw WorkerErrors.TooLarge($"the module is larger than this worker takes: at most {maxBytes} bytes (Platform:MaxModuleBytes)");
@@ -69,10 +84,10 @@ internal sealed partial class WorkerGrpcService(
 
         try
         {
-            var (compiled, compileTime) = await modules.AddAsync(expected, buffer.ToArray());
-            if (compiled)
-                LogCompiledPush(logger, expected, buffer.Length, compileTime.TotalMilliseconds);
-            return new PushModuleResponse { Sha256 = expected, Compiled = compiled, CompileMs = compileTime.TotalMilliseconds };
+            var added = await modules.AddAsync(expected, buffer.ToArray(), artifact);
+            if (added.Compiled)
+                LogCompiledPush(logger, expected, buffer.Length, added.CompileTime.TotalMilliseconds);
+            return new PushModuleResponse { Sha256 = expected, Compiled = added.Compiled, CompileMs = added.CompileTime.TotalMilliseconds, ArtifactLoaded = added.ArtifactLoaded };
         }
         catch (InvalidModuleException ex)
         {
@@ -219,6 +234,8 @@ internal static class WorkerStatusReport
             CacheDiskHits = statistics.DiskHits,
             CacheMisses = statistics.Misses,
             Compiles = statistics.Compiles,
+            ArtifactLoads = statistics.ArtifactLoads,
+            ArtifactRejections = statistics.ArtifactRejections,
         };
     }
 }

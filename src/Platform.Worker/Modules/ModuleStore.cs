@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Platform.Hosting.Artifacts;
 using Platform.Runtime;
 using Platform.Worker.Cluster;
 using Platform.Worker.Telemetry;
@@ -21,8 +22,11 @@ internal sealed partial class ModuleStore
     private readonly ConcurrentDictionary<string, Lazy<Task<CompiledModule>>> _fetching = new(StringComparer.Ordinal);
     private long _fetches;
 
-    public ModuleStore(ArtifactCache cache, ControlPlaneClient controlPlane, IHostApplicationLifetime lifetime, ILogger<ModuleStore> logger)
+    private readonly long _maxArtifactBytes;
+
+    public ModuleStore(ArtifactCache cache, ControlPlaneClient controlPlane, ArtifactOptions artifactOptions, IHostApplicationLifetime lifetime, ILogger<ModuleStore> logger)
     {
+        _maxArtifactBytes = artifactOptions.MaxArtifactBytes;
         Cache = cache;
         _controlPlane = controlPlane;
         _logger = logger;
@@ -57,14 +61,19 @@ internal sealed partial class ModuleStore
         return await fetch.Value.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Stores pushed bytes (already verified against <paramref name="sha256"/>): compiles unless the artifact is already here.</summary>
-    public async Task<(bool Compiled, TimeSpan CompileTime)> AddAsync(string sha256, byte[] wasm)
+    /// <summary>
+    /// Stores pushed bytes (already verified against <paramref name="sha256"/>): nothing when the
+    /// module is already here, else the shipped artifact when it verifies, else a compile.
+    /// </summary>
+    public async Task<ModuleAdded> AddAsync(string sha256, byte[] wasm, ArtifactReceiver? artifact)
     {
         if (Cache.Contains(sha256) && Cache.TryGet(sha256) is not null)
-            return (false, TimeSpan.Zero);
+            return new ModuleAdded(false, false, TimeSpan.Zero);
+        if (TryLoadShipped(sha256, artifact) is not null)
+            return new ModuleAdded(false, true, TimeSpan.Zero);
         var started = Stopwatch.GetTimestamp();
         await Cache.GetOrCompileAsync(wasm, _stopping);
-        return (true, Stopwatch.GetElapsedTime(started));
+        return new ModuleAdded(true, false, Stopwatch.GetElapsedTime(started));
     }
 
     public bool Evict(string sha256)
@@ -102,9 +111,9 @@ internal sealed partial class ModuleStore
             using var activity = WorkerTelemetry.Source.StartActivity("module.fetch");
             activity?.SetTag(RuntimeTelemetry.Attributes.ModuleSha256, sha256);
             var started = Stopwatch.GetTimestamp();
-            var bytes = await _controlPlane.FetchModuleAsync(sha256, _stopping);
+            var (bytes, artifact) = await _controlPlane.FetchModuleAsync(sha256, Cache.Fingerprint, _maxArtifactBytes, _stopping);
             var fetched = Stopwatch.GetElapsedTime(started);
-            var module = await Cache.GetOrCompileAsync(bytes, _stopping);
+            var module = TryLoadShipped(sha256, artifact) ?? await Cache.GetOrCompileAsync(bytes, _stopping);
             LogFetched(_logger, sha256, bytes.Length, fetched.TotalMilliseconds, (Stopwatch.GetElapsedTime(started) - fetched).TotalMilliseconds);
             return module;
         }
@@ -115,6 +124,23 @@ internal sealed partial class ModuleStore
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched module {Sha256} ({Bytes} bytes) in {FetchMs:F1} ms and compiled it in {CompileMs:F1} ms")]
+    /// <summary>The shipped artifact, loaded when it verifies; null (logged, counted) when absent or refused.</summary>
+    private CompiledModule? TryLoadShipped(string sha256, ArtifactReceiver? received)
+    {
+        if (received is null) return null;
+        var artifact = received.Complete();
+        string? rejection;
+        var loaded = artifact is null ? Cache.Reject(out rejection, received.Problem) : Cache.TryLoad(sha256, artifact, out rejection);
+        if (loaded is null) LogArtifactRejected(_logger, sha256, rejection ?? "refused");
+        return loaded;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused the shipped artifact of module {Sha256}: {Reason}; compiling it here")]
+    private static partial void LogArtifactRejected(ILogger logger, string sha256, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched module {Sha256} ({Bytes} bytes) in {FetchMs:F1} ms and loaded or compiled it in {CompileMs:F1} ms")]
     private static partial void LogFetched(ILogger logger, string sha256, int bytes, double fetchMs, double compileMs);
 }
+
+/// <summary>What a push did: compiled here, loaded the shipped artifact, or neither (the module was here).</summary>
+internal readonly record struct ModuleAdded(bool Compiled, bool ArtifactLoaded, TimeSpan CompileTime);

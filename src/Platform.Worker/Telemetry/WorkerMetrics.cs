@@ -13,6 +13,7 @@ namespace Platform.Worker.Telemetry;
 /// <list type="table">
 /// <item><term><c>platform.module.compile.duration</c></term><description>histogram, s: one compile of a module (push, fetch or first run)</description></item>
 /// <item><term><c>platform.cache.lookups</c></term><description>counter {worker, result = memory|disk|miss}</description></item>
+/// <item><term><c>platform.artifact.loads</c></term><description>counter {worker, result = loaded|rejected}: signed artifacts shipped by the control plane; rejected ones were compiled here instead</description></item>
 /// <item><term><c>platform.worker.invocations.in_flight</c></term><description>gauge: invocations executing now</description></item>
 /// <item><term><c>platform.worker.invocations</c></term><description>counter {worker, outcome}: outcomes in lower case, plus overloaded and unavailable (the module could not be had)</description></item>
 /// </list>
@@ -21,6 +22,7 @@ internal sealed class WorkerMetrics : IArtifactCacheObserver
 {
     public const string CompileDurationName = "platform.module.compile.duration";
     public const string CacheLookupsName = "platform.cache.lookups";
+    public const string ArtifactLoadsName = "platform.artifact.loads";
     public const string InFlightName = "platform.worker.invocations.in_flight";
     public const string QueuedName = "platform.worker.invocations.queued";
     public const string InvocationsName = "platform.worker.invocations";
@@ -31,6 +33,7 @@ internal sealed class WorkerMetrics : IArtifactCacheObserver
     private readonly Histogram<double> _compileDuration;
     private readonly Counter<long> _cacheLookups;
     private readonly Counter<long> _invocations;
+    private readonly Counter<long> _artifactLoads;
 
     public WorkerMetrics(IMeterFactory meterFactory, WorkerDirectory directory, InvocationGate gate)
     {
@@ -42,6 +45,7 @@ internal sealed class WorkerMetrics : IArtifactCacheObserver
             description: "Time to validate and compile one module ahead of time",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = CompileBuckets });
         _cacheLookups = meter.CreateCounter<long>(CacheLookupsName, unit: "{lookup}", description: "Artifact cache lookups by where they were answered");
+        _artifactLoads = meter.CreateCounter<long>(ArtifactLoadsName, unit: "{artifact}", description: "Signed artifacts from the control plane, loaded or rejected (then compiled here)");
         _invocations = meter.CreateCounter<long>(InvocationsName, unit: "{invocation}", description: "Invocations this worker answered, by outcome");
         var worker = _worker;
         meter.CreateObservableGauge(InFlightName, () => new Measurement<int>(gate.InFlight, worker), unit: "{invocation}", description: "Invocations executing on this worker now");
@@ -57,6 +61,9 @@ internal sealed class WorkerMetrics : IArtifactCacheObserver
         }));
 
     public void Compiled(string sha256, TimeSpan duration) => _compileDuration.Record(duration.TotalSeconds, _worker);
+
+    public void ArtifactReceived(bool loaded) =>
+        _artifactLoads.Add(1, _worker, new KeyValuePair<string, object?>("result", loaded ? "loaded" : "rejected"));
 
     /// <summary>One answered invocation, labelled with its outcome's code in lower case.</summary>
     public void Invocation(Outcome outcome) => CountInvocation(outcome.ToCode().ToLowerInvariant());

@@ -484,6 +484,20 @@ internal static partial class EndToEnd
 
     // ---------------------------------------------------------------- cold start
 
+    /// <summary>Only the cold-start row, on one `dev` platform: upload → first 200 and the compiles and artifact loads on that path.</summary>
+    public static async Task RunColdAsync(Report report, bool quick)
+    {
+        var settings = quick ? Settings.Quick : Settings.Full;
+        var findings = new Findings();
+        var loadBefore = LoadAverage();
+        await using var dev = await DevPlatform.StartAsync([]);
+        using var api = new PlatformApi(new Uri(dev.Facts.RestUrl), new Uri(dev.Facts.GrpcUrl), dev.Facts.AdminKey, dev.Facts.DemoApiKey);
+        await api.LiftRateLimitsAsync("demo");
+        report.Paragraph($"Cold start only (`--cold`): `Platform.Server dev` (Release, 2 workers, replication factor 2) from {SourceRevision()}; load average before {loadBefore}, after the row below {LoadAverage()} is printed at the end.");
+        await ColdStartAsync(report, settings, findings, dev, api);
+        report.Paragraph($"Load average after: {LoadAverage()}.");
+    }
+
     private static async Task ColdStartAsync(Report report, Settings settings, Findings findings, DevPlatform dev, PlatformApi api)
     {
         var hello = GuestModules.Bytes("hello");
@@ -493,7 +507,7 @@ internal static partial class EndToEnd
         for (var rep = 0; rep < settings.ColdReps; rep++)
         {
             var module = WithCustomSection(hello, "platform-bench-nonce", Encoding.UTF8.GetBytes($"{nonce}-{rep}"));
-            await Task.Delay(1000); // let the previous repetition's pushes finish
+            await Task.Delay(1000); // let the previous repetition's fetches settle
             var compilesBefore = await CompileCountsAsync(scraper, dev.Facts.Metrics);
             var name = $"cold-{rep}";
             var started = Stopwatch.GetTimestamp();
@@ -522,10 +536,10 @@ internal static partial class EndToEnd
 
             await Task.Delay(1500); // the push compiles of the other replica land in the log
             var compilesAfter = await CompileCountsAsync(scraper, dev.Facts.Metrics);
-            var compiles = (ControlPlane: compilesAfter.ControlPlane - compilesBefore.ControlPlane, Workers: compilesAfter.Workers - compilesBefore.Workers);
+            var compiles = (ControlPlane: compilesAfter.ControlPlane - compilesBefore.ControlPlane, Workers: compilesAfter.Workers - compilesBefore.Workers, Loads: compilesAfter.ArtifactLoads - compilesBefore.ArtifactLoads);
             findings.ColdCompiles.Add(compiles.ControlPlane + compiles.Workers);
             var log = dev.Process.Lines.Where(l => l.Contains(deployed.Sha256, StringComparison.Ordinal)).ToList();
-            var fetched = log.Select(l => FetchLine().Match(l)).Where(m => m.Success).Select(m => $"fetch {m.Groups[1].Value} + compile {m.Groups[2].Value}").ToList();
+            var fetched = log.Select(l => FetchLine().Match(l)).Where(m => m.Success).Select(m => $"fetch {m.Groups[1].Value} + load/compile {m.Groups[2].Value}").ToList();
             var pushed = log.Select(l => PushLine().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
             rows.Add([
                 (rep + 1).ToString(Inv), $"{module.Length / 1024} KB", $"{putMs:0.0}", $"{totalMs - putMs:0.0}", $"**{totalMs:0.0}**",
@@ -533,7 +547,7 @@ internal static partial class EndToEnd
                 result.Worker ?? "?", $"{result.DurationMs:0.###}",
                 fetched.Count > 0 ? string.Join("; ", fetched) : "none (served from a pushed artifact)",
                 pushed.Count > 0 ? string.Join(", ", pushed) : "none", $"{warmMs:0.0}",
-                $"{compiles.ControlPlane} + {compiles.Workers}",
+                $"{compiles.ControlPlane} + {compiles.Workers}", compiles.Loads.ToString(Inv),
             ]);
         }
 
@@ -565,8 +579,9 @@ internal static partial class EndToEnd
             + "(`PUT /v1/functions/cold-N`, `application/wasm`), and invokes it as soon as the PUT returns, retrying on any non-200 after 1 ms (bounded: 2000 attempts, 30 s). "
             + "Time starts before the upload is sent and ends when the first 200 arrives. The worker's own lines (fetch on demand, push compile) come from the dev process's log. "
             + "A second invoke right after shows the warm figure. The compiles are counted from the dev platform's `/metrics` before the upload and 1.5 s after the first 200: "
-            + "`platform_upload_compiles_total` (the control plane's check of the upload) and `platform_module_compile_duration_seconds_count` summed over the workers.");
-        report.Table(["rep", "module", "PUT ms", "PUT→200 ms", "upload→first 200 ms", "invoke attempts", "served by", "sandbox ms", "worker fetched on demand (ms)", "push compile ms (replicas)", "next invoke ms", "compiles: control plane + workers"], rows);
+            + "`platform_upload_compiles_total` (the control plane's check of the upload) and `platform_module_compile_duration_seconds_count` summed over the workers; "
+            + "the workers' loads of the control plane's signed artifact from `platform_artifact_loads_total{result=\"loaded\"}`. The PUT answers once the pushes ended.");
+        report.Table(["rep", "module", "PUT ms", "PUT→200 ms", "upload→first 200 ms", "invoke attempts", "served by", "sandbox ms", "worker fetched on demand (ms)", "push compile ms (replicas)", "next invoke ms", "compiles: control plane + workers", "artifact loads"], rows);
         report.Paragraph($"Upload → first successful invoke: median **{Median(findings.ColdMs):0.0} ms** (range {findings.ColdMs.Min():0.0}–{findings.ColdMs.Max():0.0}, {findings.ColdMs.Count} repetitions). "
             + $"In this process, the same module: `ModuleValidator.ValidateAsync` (what the control plane runs on upload: a full Cranelift compile in a compiler process) median {Median(validate):0.0} ms, "
             + $"`ArtifactCache.GetOrCompileAsync` (what a worker runs: compile + serialize in a compiler process, deserialize, write) median {Median(compile):0.0} ms; "
@@ -574,13 +589,16 @@ internal static partial class EndToEnd
     }
 
     /// <summary>Compiles so far, from a Prometheus scrape: the control plane's upload checks and the workers' compiles.</summary>
-    private static async Task<(long ControlPlane, long Workers)> CompileCountsAsync(HttpClient http, Uri metrics)
+    private static async Task<(long ControlPlane, long Workers, long ArtifactLoads)> CompileCountsAsync(HttpClient http, Uri metrics)
     {
         var text = await http.GetStringAsync(metrics);
         long Sum(string name) => text.Split('\n')
             .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
             .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], Inv));
-        return (Sum("platform_upload_compiles_total"), Sum("platform_module_compile_duration_seconds_count"));
+        var loaded = text.Split('\n')
+            .Where(l => l.StartsWith("platform_artifact_loads_total{", StringComparison.Ordinal) && l.Contains("result=\"loaded\"", StringComparison.Ordinal))
+            .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], Inv));
+        return (Sum("platform_upload_compiles_total"), Sum("platform_module_compile_duration_seconds_count"), loaded);
     }
 
     /// <summary>Appends a custom section (id 0, name, payload): the module runs the same, its hash differs.</summary>
@@ -609,7 +627,7 @@ internal static partial class EndToEnd
         while (value != 0);
     }
 
-    [GeneratedRegex(@"Fetched module [0-9a-f]{64} \(\d+ bytes\) in ([0-9.]+) ms and compiled it in ([0-9.]+) ms")]
+    [GeneratedRegex(@"Fetched module [0-9a-f]{64} \(\d+ bytes\) in ([0-9.]+) ms and loaded or compiled it in ([0-9.]+) ms")]
     private static partial Regex FetchLine();
 
     [GeneratedRegex(@"Compiled pushed module [0-9a-f]{64} \(\d+ bytes\) in ([0-9.]+) ms")]

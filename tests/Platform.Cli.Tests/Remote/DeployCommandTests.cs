@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using Platform.Cli.Functions;
 
 namespace Platform.Cli.Tests.Remote;
 
@@ -149,7 +150,7 @@ public sealed class DeployCommandTests
         Assert.Equal(big, Assert.Single(platform.Requests).Body);
         var progress = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(
-            ["uploading big.wasm:  25% (768.0 KiB of 3.0 MiB)", "uploading big.wasm:  50% (1.5 MiB of 3.0 MiB)", "uploading big.wasm:  75% (2.3 MiB of 3.0 MiB)", "uploading big.wasm: 100% (3.0 MiB of 3.0 MiB)"],
+            ["uploading big.wasm:  25% (768.0 KiB of 3.0 MiB)", "uploading big.wasm:  50% (1.5 MiB of 3.0 MiB)", "uploading big.wasm:  75% (2.3 MiB of 3.0 MiB)", "uploading big.wasm: 100% (3.0 MiB of 3.0 MiB)", UploadProgress.WaitingLine],
             progress);
         Assert.DoesNotContain("%", result.Stdout);
 

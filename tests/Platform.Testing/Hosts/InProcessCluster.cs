@@ -29,7 +29,12 @@ public sealed class InProcessCluster : IAsyncDisposable
         Invocations = new InvocationService.InvocationServiceClient(controlPlane.Channel);
     }
 
+    private const string SigningKeyPathKey = "Platform:Artifacts:SigningKeyPath";
+
     public PlatformTestHost ControlPlane { get; }
+
+    /// <summary>The control plane's artifact signing key; its public key (<c>.pub</c>) is trusted by every worker started here. Null: none.</summary>
+    public string? SigningKeyPath { get; private init; }
 
     /// <summary>The folder holding the workers' cache folders.</summary>
     public string Root { get; }
@@ -66,21 +71,26 @@ public sealed class InProcessCluster : IAsyncDisposable
 
     private static async Task<InProcessCluster> StartAsync(string connectionString, TestDatabase? database, string folder, IReadOnlyDictionary<string, string?> defaults, IReadOnlyDictionary<string, string?>? settings, Action<WebApplicationBuilder>? configure)
     {
-        // The workers' heartbeat interval (WorkerHost).
-        var all = new Dictionary<string, string?> { ["Platform:Cluster:HeartbeatInterval"] = "00:00:00.200" };
+        var root = Path.Combine(Path.GetTempPath(), folder, Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(root);
+        // The workers' heartbeat interval (WorkerHost), and a signing key the workers trust (as an operator configures them).
+        var all = new Dictionary<string, string?>
+        {
+            ["Platform:Cluster:HeartbeatInterval"] = "00:00:00.200",
+            [SigningKeyPathKey] = Path.Combine(root, "artifact-signing.pem"),
+        };
         foreach (var (key, value) in defaults.Concat(settings ?? new Dictionary<string, string?>()))
             all[key] = value;
 
         var controlPlane = await PlatformTestHost.StartAsync(connectionString, all, configure).Within(TimeSpan.FromSeconds(60));
-        var root = Path.Combine(Path.GetTempPath(), folder, Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
-        return new InProcessCluster(database, controlPlane, root);
+        return new InProcessCluster(database, controlPlane, root) { SigningKeyPath = all[SigningKeyPathKey] };
     }
 
     /// <summary>Starts a worker host (see <see cref="WorkerHost.StartAsync"/>) with <paramref name="id"/> on its folder under <see cref="Root"/>; does not wait until it is live.</summary>
     public async Task<WorkerHost> StartWorkerAsync(string id, bool metricsListener = false, IEnumerable<string>? arguments = null)
     {
-        var worker = await WorkerHost.StartAsync(ControlPlane.ClusterUri, id, Path.Combine(Root, id), metricsListener, arguments);
+        IEnumerable<string> trust = SigningKeyPath is null ? [] : [$"--Platform:Artifacts:TrustedPublicKeyPaths:0={SigningKeyPath}.pub"];
+        var worker = await WorkerHost.StartAsync(ControlPlane.ClusterUri, id, Path.Combine(Root, id), metricsListener, [.. trust, .. arguments ?? []]);
         // Workers may be started side by side.
         lock (_workersGate)
             _workers.Add(worker);
