@@ -59,6 +59,7 @@ internal static class FunctionRest
         TenantStore tenants,
         FunctionStore store,
         ModuleCheck check,
+        Preinit.ModulePreinit preinit,
         ModulePusher pusher,
         IOptions<ControlPlaneOptions> options,
         CancellationToken cancellationToken)
@@ -70,8 +71,9 @@ internal static class FunctionRest
         var (source, configInput) = await ModuleUpload.ReadAsync(http.Request, quotas.MaxModuleBytes, options.Value.MultipartOverheadBytes, cancellationToken);
         var config = (configInput ?? new FunctionConfigInput()).Validate(quotas);
         var module = await check.ValidateAsync(source, quotas.MaxModuleBytes, caller.TenantId, cancellationToken);
-        var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas, cancellationToken);
-        pusher.Enqueue(version.Sha256);
+        var snapshot = await preinit.RunAsync(module, caller, name, config, quotas, cancellationToken);
+        var version = await store.DeployAsync(caller.TenantId, name, module, snapshot, config, quotas, cancellationToken);
+        pusher.Enqueue(version.RunningSha256);
         return TypedResults.Json(version, ApiJson.Options, statusCode: StatusCodes.Status201Created)
             .WithLocation($"/v1/functions/{name}/versions/{version.Version}/module");
     }

@@ -25,3 +25,10 @@ public sealed class PreinitFailedException(Outcome reason, string message) : Exc
 {
     public Outcome Reason { get; } = reason;
 }
+
+/// <summary>What a caller may ask of a module before deciding to pre-initialise it.</summary>
+public static class PreinitModule
+{
+    /// <summary>The exported initialiser's name (<c>wizer.initialize</c> or <c>wizer-initialize</c>), or null.</summary>
+    public static string? FindInitializer(byte[] wasm) => ModuleLayout.FindInitializer(wasm);
+}
