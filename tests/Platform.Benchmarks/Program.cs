@@ -7,6 +7,7 @@ using Platform.Testing;
 //   (no switch)  the in-process suites (sandbox latency, artifact cache, CPU-bound, Node peer); the file is rewritten
 //   --e2e        only the end-to-end suite (servers as child processes, hey, gRPC); its section replaces the one in the file
 //   --faults     only the fault scenarios (platform as separate processes); their sections replace the ones in the file
+//   --languages  only the per-language suite (every example language's greet function); its section replaces the one in the file
 //   --preinit    only the pre-initialisation rows (examples/c/lookup.c with and without the snapshot); its section replaces the one in the file
 //   --all        in-process and end-to-end, one file
 if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
@@ -14,9 +15,10 @@ if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
 var quick = args.Contains("--quick");
 var all = args.Contains("--all");
 var faults = args.Contains("--faults");
+var languages = args.Contains("--languages");
 var preinit = args.Contains("--preinit");
 var e2e = all || args.Contains("--e2e");
-var inProcess = all || (!e2e && !faults && !preinit);
+var inProcess = all || (!e2e && !faults && !languages && !preinit);
 var outputIndex = Array.IndexOf(args, "--output");
 var output = outputIndex >= 0 && outputIndex + 1 < args.Length
     ? args[outputIndex + 1]
@@ -31,6 +33,7 @@ if (inProcess)
     NodePeer.Run(report, quick, latency);
 }
 
+if (inProcess || languages) Languages.Run(report, quick);
 if (inProcess || preinit) Preinit.Run(report, quick);
 
 if (e2e) await EndToEnd.RunAsync(report, quick);
@@ -46,6 +49,7 @@ else
     var existing = File.Exists(output) ? await File.ReadAllTextAsync(output) : Machine.Describe();
     if (e2e) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
     if (faults) existing = ResultsFile.WithoutSections(existing, Faults.HeadingPrefix);
+    if (languages) existing = ResultsFile.WithoutSections(existing, Languages.HeadingPrefix);
     if (preinit) existing = ResultsFile.WithoutSections(existing, Preinit.HeadingPrefix);
     await File.WriteAllTextAsync(output, existing.TrimEnd('\n') + "\n\n" + Machine.Note() + report.Markdown);
 }

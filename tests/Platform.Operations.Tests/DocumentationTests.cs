@@ -11,7 +11,7 @@ public sealed partial class DocumentationTests
     public static TheoryData<string> Pages()
     {
         var pages = new TheoryData<string> { "README.md" };
-        foreach (var page in Directory.GetFiles(Repository.PathOf("docs"), "*.md").Order(StringComparer.Ordinal))
+        foreach (var page in Directory.GetFiles(Repository.PathOf("docs"), "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             pages.Add(Path.GetRelativePath(Repository.Root, page));
         return pages;
     }

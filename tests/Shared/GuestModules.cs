@@ -31,7 +31,7 @@ internal static class GuestModules
         })!;
         var output = build.StandardOutput.ReadToEndAsync();
         var errors = build.StandardError.ReadToEndAsync();
-        if (!build.WaitForExit(TimeSpan.FromMinutes(3))) throw new TimeoutException("examples/build.sh took longer than 3 minutes");
+        if (!build.WaitForExit(TimeSpan.FromMinutes(10))) throw new TimeoutException("examples/build.sh took longer than 10 minutes");
         if (build.ExitCode != 0) throw new InvalidOperationException($"examples/build.sh failed ({build.ExitCode}):\n{output.Result}\n{errors.Result}");
         return directory;
     }

@@ -1,0 +1,3 @@
+module platform.example/functions
+
+go 1.21
