@@ -83,6 +83,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddArtifactSigning(configuration);
         services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<IModuleCompiler>()));
         services.AddSingleton<ModuleCheck>();
+        services.AddSingleton<Preinit.ModulePreinit>();
         services.AddCluster(configuration);
         services.AddUsage(configuration);
         services.AddHistory(configuration);

@@ -12,8 +12,6 @@ namespace Platform.Runtime;
 /// </summary>
 public sealed class FunctionExecutor(WasmEngine engine)
 {
-    private const long BytesPerMb = 1L << 20;
-
     /// <summary>
     /// Runs to completion on the calling thread; the limits bound how long that is. Throws
     /// <see cref="SandboxOverloadedException"/> when the pooling allocator has no free slot.
@@ -28,15 +26,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
         using var activity = StartActivity(module, request);
         var started = Stopwatch.GetTimestamp();
         var context = new WasiContext(request, engine.Time);
-        using var store = new Store(engine.Engine, context);
-        store.Fuel = (ulong)limits.Fuel;
-        store.SetEpochDeadline(DeadlineTicks(limits.TimeoutMs));
-        store.SetLimits(
-            memorySize: limits.MemoryMb * BytesPerMb,
-            tableElements: engine.Options.MaxTableElements,
-            instances: 1,
-            tables: 8,
-            memories: 1);
+        using var store = SandboxStore.Create(engine, context, limits);
 
         Instance? instance = null;
         Exception? failure = null;
@@ -62,7 +52,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
         }
 
         var fuelConsumed = limits.Fuel - (long)store.Fuel;
-        var verdict = OutcomeClassifier.Classify(failure, context, MemoryNearLimit(instance, limits));
+        var verdict = OutcomeClassifier.Classify(failure, context, SandboxStore.MemoryNearLimit(instance?.GetMemory("memory"), limits));
         var result = new InvocationResult
         {
             Outcome = verdict.Outcome,
@@ -116,26 +106,5 @@ public sealed class FunctionExecutor(WasmEngine engine)
         var length = max;
         while (length > 0 && (bytes[length] & 0xC0) == 0x80) length--;
         return length;
-    }
-
-    /// <summary>The deadline in ticks, rounded up, plus one for the tick already under way.</summary>
-    private ulong DeadlineTicks(int timeoutMs)
-    {
-        var tickMs = engine.Options.EpochTick.TotalMilliseconds;
-        return (ulong)Math.Ceiling(timeoutMs / tickMs) + 1;
-    }
-
-    /// <summary>
-    /// Wasmtime refuses a memory.grow past the store limit by returning -1, not by trapping, so
-    /// the host cannot see the refusal. A guest that trapped while its memory was within a
-    /// sixteenth of the limit (at least one page) is taken to have failed for want of memory:
-    /// allocators ask for more than a page, so a refused request leaves some room unused.
-    /// </summary>
-    private static bool MemoryNearLimit(Instance? instance, InvocationLimits limits)
-    {
-        var memory = instance?.GetMemory("memory");
-        if (memory is null) return false;
-        var limit = limits.MemoryMb * BytesPerMb;
-        return memory.GetLength() + Math.Max(Memory.PageSize, limit / 16) > limit;
     }
 }

@@ -17,12 +17,17 @@ public sealed class WasmEngine : IDisposable
     private readonly EpochTicker _epochTicker;
 
     public WasmEngine(RuntimeOptions options, TimeProvider? timeProvider = null)
+        : this(options, timeProvider, parallelCompilation: true)
+    {
+    }
+
+    private WasmEngine(RuntimeOptions options, TimeProvider? timeProvider, bool parallelCompilation)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
 
-        var config = CreateConfig(options);
+        var config = CreateConfig(options).WithParallelCompilation(parallelCompilation);
         Engine = new Engine(config);
         Linker = new Linker(Engine);
         WasiPreview1.Define(Linker);
@@ -31,6 +36,12 @@ public sealed class WasmEngine : IDisposable
         Time = timeProvider ?? TimeProvider.System;
         _epochTicker = new EpochTicker(Engine, options.EpochTick, Time);
     }
+
+    /// <summary>
+    /// The engine of a compiler process: one core per compile, since the budget is CPU time and
+    /// a compile must not take both cores of a small worker.
+    /// </summary>
+    internal static WasmEngine ForCompilerProcess(RuntimeOptions options) => new(options, null, parallelCompilation: false);
 
     /// <summary>The clock behind the epoch ticker and the guests' realtime clock.</summary>
     internal TimeProvider Time { get; }

@@ -8,6 +8,7 @@ using Platform.Testing;
 //   --e2e        only the end-to-end suite (servers as child processes, hey, gRPC); its section replaces the one in the file
 //   --faults     only the fault scenarios (platform as separate processes); their sections replace the ones in the file
 //   --languages  only the per-language suite (every example language's greet function); its section replaces the one in the file
+//   --preinit    only the pre-initialisation rows (examples/c/lookup.c with and without the snapshot); its section replaces the one in the file
 //   --all        in-process and end-to-end, one file
 //   --cold       only the end-to-end cold-start row (one `dev` platform), written to results-cold.md
 if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
@@ -16,9 +17,10 @@ var quick = args.Contains("--quick");
 var all = args.Contains("--all");
 var faults = args.Contains("--faults");
 var languages = args.Contains("--languages");
+var preinit = args.Contains("--preinit");
 var e2e = all || args.Contains("--e2e");
 var cold = !e2e && args.Contains("--cold");
-var inProcess = all || (!e2e && !faults && !languages && !cold);
+var inProcess = all || (!e2e && !faults && !languages && !cold && !preinit);
 var outputIndex = Array.IndexOf(args, "--output");
 var output = outputIndex >= 0 && outputIndex + 1 < args.Length
     ? args[outputIndex + 1]
@@ -34,6 +36,7 @@ if (inProcess)
 }
 
 if (inProcess || languages) Languages.Run(report, quick);
+if (inProcess || preinit) Preinit.Run(report, quick);
 
 if (e2e) await EndToEnd.RunAsync(report, quick);
 if (faults) await Faults.RunAsync(report);
@@ -51,6 +54,7 @@ else
     if (faults) existing = ResultsFile.WithoutSections(existing, Faults.HeadingPrefix);
     if (languages) existing = ResultsFile.WithoutSections(existing, Languages.HeadingPrefix);
     if (cold) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
+    if (preinit) existing = ResultsFile.WithoutSections(existing, Preinit.HeadingPrefix);
     await File.WriteAllTextAsync(output, existing.TrimEnd('\n') + "\n\n" + Machine.Note() + report.Markdown);
 }
 

@@ -21,9 +21,11 @@ internal static class DeployCommand
         var http = new Option<bool>("--http") { Description = "Serve HTTP at the function's URLs (CGI); callers need the tenant's key." };
         var httpPublic = new Option<bool>("--http-public") { Description = "Serve HTTP at the function's URLs (CGI) to anyone, without a key." };
 
+        var noPreinit = new Option<bool>("--no-preinit") { Description = "Run the module as uploaded even when it exports wizer.initialize (no snapshot at deploy)." };
+
         var command = new Command("deploy", "Deploy the next version of a function; prints its name, version, sha256 and size. The alias 'latest' moves to it.")
         {
-            name, file, env, arg, fuel, memory, timeout, http, httpPublic,
+            name, file, env, arg, fuel, memory, timeout, http, httpPublic, noPreinit,
         };
         command.SetRemoteAction(Timeout, async (parse, call) =>
         {
@@ -35,7 +37,8 @@ internal static class DeployCommand
                 parse.GetValue(fuel),
                 parse.GetValue(memory),
                 parse.GetValue(timeout),
-                parse.GetValue(httpPublic) ? true : parse.GetValue(http) ? false : null);
+                parse.GetValue(httpPublic) ? true : parse.GetValue(http) ? false : null,
+                parse.GetValue(noPreinit));
             var problems = settings.Problems();
             if (parse.GetValue(http) && parse.GetValue(httpPublic)) problems = [.. problems, "--http and --http-public exclude each other: key-protected or public"];
             if (problems.Count > 0) return await call.UsageAsync(problems);

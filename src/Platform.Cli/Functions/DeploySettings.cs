@@ -12,12 +12,13 @@ internal sealed record DeploySettings(
     long? Fuel,
     int? MemoryMb,
     int? TimeoutMs,
-    bool? HttpPublic = null)
+    bool? HttpPublic = null,
+    bool NoPreinit = false)
 {
     /// <summary>A <c>.wat</c> file goes as text (the platform compiles WAT), anything else as a binary module.</summary>
     public bool IsWat => File.Extension.Equals(".wat", StringComparison.OrdinalIgnoreCase);
 
-    public bool HasConfig => Env.Count > 0 || Args.Count > 0 || Fuel is not null || MemoryMb is not null || TimeoutMs is not null || HttpPublic is not null;
+    public bool HasConfig => Env.Count > 0 || Args.Count > 0 || Fuel is not null || MemoryMb is not null || TimeoutMs is not null || HttpPublic is not null || NoPreinit;
 
     public IReadOnlyList<string> Problems()
     {
@@ -37,7 +38,7 @@ internal sealed record DeploySettings(
         return problems;
     }
 
-    /// <summary>The <c>config</c> part: <c>{"env":{..},"args":[..],"fuel":n,"memoryMb":n,"timeoutMs":n,"http":{"public":b}}</c>, members present only when given.</summary>
+    /// <summary>The <c>config</c> part: <c>{"env":{..},"args":[..],"fuel":n,"memoryMb":n,"timeoutMs":n,"http":{"public":b},"preinit":false}</c>, members present only when given.</summary>
     public byte[] ConfigJson()
     {
         using var buffer = new MemoryStream();
@@ -73,6 +74,7 @@ internal sealed record DeploySettings(
                 writer.WriteEndObject();
             }
 
+            if (NoPreinit) writer.WriteBoolean("preinit", false);
             writer.WriteEndObject();
         }
 

@@ -15,6 +15,7 @@ internal static class FunctionViews
             .Add("size", Size(version))
             .Add("created", version.Time("createdAt"));
         if (version.Member("config") is { } config) table.Add("config", Config(config));
+        if (version.Member("preinit") is { ValueKind: JsonValueKind.Object } preinit) table.Add("preinit", Preinit(preinit));
         table.WriteTo(writer);
     }
 
@@ -96,6 +97,17 @@ internal static class FunctionViews
         if (config.Member("http") is { ValueKind: JsonValueKind.Object } http)
             parts.Add(http.Member("public") is { ValueKind: JsonValueKind.True } ? "http=public" : "http=key");
         return parts.Count == 0 ? JsonElementExtensions.Missing : string.Join(" ", parts);
+    }
+
+    /// <summary>"snapshot 9f3c1a2b4c5d, 364.3 KiB, initialiser used 116,654,088 fuel", or "not run: the reason".</summary>
+    internal static string Preinit(JsonElement preinit)
+    {
+        if (preinit.Member("ran") is not { ValueKind: JsonValueKind.True })
+            return $"not run: {preinit.Text("reason")}";
+        var sha = preinit.Text("sha256");
+        var size = preinit.Long("sizeBytes") is { } bytes ? Units.Bytes(bytes) : JsonElementExtensions.Missing;
+        var fuel = preinit.Long("fuelConsumed") is { } used ? Units.Number(used) : JsonElementExtensions.Missing;
+        return $"snapshot {(sha.Length > 12 ? sha[..12] : sha)}, {size}, initialiser used {fuel} fuel";
     }
 
     private static string Size(JsonElement version) =>

@@ -9,6 +9,7 @@ public enum ErrorCode
 {
     InvalidArgument,
     InvalidModule,
+    PreinitFailed,
     NotFound,
     Unauthenticated,
     Forbidden,

@@ -10,6 +10,7 @@ public static class ErrorCodes
     {
         ErrorCode.InvalidArgument => "INVALID_ARGUMENT",
         ErrorCode.InvalidModule => "INVALID_MODULE",
+        ErrorCode.PreinitFailed => "PREINIT_FAILED",
         ErrorCode.NotFound => "NOT_FOUND",
         ErrorCode.Unauthenticated => "UNAUTHENTICATED",
         ErrorCode.Forbidden => "FORBIDDEN",
@@ -28,6 +29,7 @@ public static class ErrorCodes
     {
         ErrorCode.InvalidArgument => HttpStatusCode.BadRequest,
         ErrorCode.InvalidModule => HttpStatusCode.BadRequest,
+        ErrorCode.PreinitFailed => HttpStatusCode.BadRequest,
         ErrorCode.NotFound => HttpStatusCode.NotFound,
         ErrorCode.Unauthenticated => HttpStatusCode.Unauthorized,
         ErrorCode.Forbidden => HttpStatusCode.Forbidden,
@@ -46,6 +48,7 @@ public static class ErrorCodes
     {
         ErrorCode.InvalidArgument => StatusCode.InvalidArgument,
         ErrorCode.InvalidModule => StatusCode.InvalidArgument,
+        ErrorCode.PreinitFailed => StatusCode.InvalidArgument,
         ErrorCode.NotFound => StatusCode.NotFound,
         ErrorCode.Unauthenticated => StatusCode.Unauthenticated,
         ErrorCode.Forbidden => StatusCode.PermissionDenied,
@@ -65,6 +68,7 @@ public static class ErrorCodes
     {
         ErrorCode.InvalidArgument => "Invalid argument",
         ErrorCode.InvalidModule => "Invalid module",
+        ErrorCode.PreinitFailed => "Pre-initialisation failed",
         ErrorCode.NotFound => "Not found",
         ErrorCode.Unauthenticated => "Unauthenticated",
         ErrorCode.Forbidden => "Forbidden",

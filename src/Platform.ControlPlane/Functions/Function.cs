@@ -1,7 +1,27 @@
 namespace Platform.ControlPlane.Functions;
 
-/// <summary>One immutable version of a function.</summary>
-public sealed record FunctionVersionInfo(string Name, int Version, string Sha256, long SizeBytes, FunctionConfig Config, DateTimeOffset CreatedAt);
+/// <summary>One immutable version of a function: <see cref="Sha256"/> and <see cref="SizeBytes"/> describe the module as uploaded.</summary>
+public sealed record FunctionVersionInfo(string Name, int Version, string Sha256, long SizeBytes, FunctionConfig Config, DateTimeOffset CreatedAt)
+{
+    /// <summary>Whether the version runs a pre-initialised snapshot of its module.</summary>
+    public PreinitInfo Preinit { get; init; } = new(false, null, null, null, null);
+
+    /// <summary>The module workers run: the snapshot when there is one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string RunningSha256 => Preinit.Sha256 ?? Sha256;
+}
+
+/// <summary>
+/// <c>preinit</c> of a version: <see cref="Ran"/> with the snapshot's hash, size and the fuel its
+/// initialiser used; or not, with the <see cref="Reason"/>.
+/// </summary>
+public sealed record PreinitInfo(bool Ran, string? Sha256, long? SizeBytes, long? FuelConsumed, string? Reason)
+{
+    public const string Disabled = "disabled by the version's config (\"preinit\": false)";
+    public const string NoInitializer = "the module exports no wizer.initialize or wizer-initialize function";
+
+    public static PreinitInfo NotRun(FunctionConfig config) => new(false, null, null, null, config.Preinit == false ? Disabled : NoInitializer);
+}
 
 public sealed record FunctionSummary(string Name, int LatestVersion, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 

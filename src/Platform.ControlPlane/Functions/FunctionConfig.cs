@@ -3,7 +3,7 @@ namespace Platform.ControlPlane.Functions;
 /// <summary>
 /// A version's configuration, pinned with it. Limits left null mean "the tenant's quota at
 /// invocation time"; a set limit is at most the tenant's quota when the version was created.
-/// JSON: <c>{ "env": {..}, "args": [..], "fuel": n, "memoryMb": n, "timeoutMs": n, "http": { "public": b }, "record": "failures" }</c>.
+/// JSON: <c>{ "env": {..}, "args": [..], "fuel": n, "memoryMb": n, "timeoutMs": n, "http": { "public": b }, "record": "failures", "preinit": false }</c>.
 /// </summary>
 public sealed record FunctionConfig
 {
@@ -27,6 +27,12 @@ public sealed record FunctionConfig
     /// but OK) or <see cref="RecordModes.All"/>; null is <c>"none"</c>, the default.
     /// </summary>
     public string? Record { get; init; }
+
+    /// <summary>
+    /// False: the version runs its module as uploaded even when it exports an initialiser. Null
+    /// (the default) pre-initialises such a module at deploy; true is stored as null.
+    /// </summary>
+    public bool? Preinit { get; init; }
 
     /// <summary>Whether an invocation that ended <paramref name="ok"/> keeps its recording.</summary>
     public bool Keeps(bool ok) => Record == RecordModes.All || (Record == RecordModes.Failures && !ok);

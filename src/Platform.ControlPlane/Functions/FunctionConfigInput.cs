@@ -26,6 +26,8 @@ internal sealed class FunctionConfigInput
 
     public string? Record { get; set; }
 
+    public bool? Preinit { get; set; }
+
     /// <summary>Checks every rule against the tenant's quotas; throws INVALID_ARGUMENT naming the field.</summary>
     public FunctionConfig Validate(EffectiveQuotas quotas, string prefix = "config")
     {
@@ -76,7 +78,7 @@ internal sealed class FunctionConfigInput
             RecordModes.Failures or RecordModes.All => Record,
             _ => throw Invalid($"{prefix}.record", $"{prefix}.record must be \"none\", \"failures\" or \"all\""),
         };
-        return new FunctionConfig { Env = env, Args = args, Fuel = Fuel, MemoryMb = MemoryMb, TimeoutMs = TimeoutMs, Http = http, Record = record };
+        return new FunctionConfig { Env = env, Args = args, Fuel = Fuel, MemoryMb = MemoryMb, TimeoutMs = TimeoutMs, Http = http, Record = record, Preinit = Preinit == false ? false : null };
     }
 
     private static void CheckLimit(long? value, long quota, string field, string quotaName)

@@ -14,7 +14,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Functions;
 
 /// <summary><c>platform.v1.FunctionService</c>: the tenant operations of <see cref="FunctionRest"/> over gRPC.</summary>
-internal sealed class FunctionGrpcService(TenantStore tenants, ITenantDirectory directory, ManagementLimits limits, FunctionStore store, ModuleCheck check, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
+internal sealed class FunctionGrpcService(TenantStore tenants, ITenantDirectory directory, ManagementLimits limits, FunctionStore store, ModuleCheck check, Preinit.ModulePreinit preinit, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
 {
     public const int DownloadChunkBytes = 64 * 1024;
 
@@ -42,9 +42,11 @@ internal sealed class FunctionGrpcService(TenantStore tenants, ITenantDirectory 
         }
 
         var module = await check.ValidateAsync(collected.GetBuffer().AsMemory(0, (int)collected.Length), quotas.MaxModuleBytes, caller.TenantId, token);
-        var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas, token);
+        var snapshot = await preinit.RunAsync(module, caller, name, config, quotas, token);
+        var version = await store.DeployAsync(caller.TenantId, name, module, snapshot, config, quotas, token);
         // Answered once the function is ready on the workers placement assigned (each push bounded by Platform:Cluster:PushTimeout).
-        await pusher.PushAsync(new ModuleContent(module.Sha256, module.Bytes), token);
+        var running = snapshot?.Module ?? module;
+        await pusher.PushAsync(new ModuleContent(running.Sha256, running.Bytes), token);
         return ProtoMapping.ToProto(version);
     }
 

@@ -59,6 +59,7 @@ internal static class FunctionRest
         TenantStore tenants,
         FunctionStore store,
         ModuleCheck check,
+        Preinit.ModulePreinit preinit,
         ModulePusher pusher,
         IOptions<ControlPlaneOptions> options,
         CancellationToken cancellationToken)
@@ -70,9 +71,11 @@ internal static class FunctionRest
         var (source, configInput) = await ModuleUpload.ReadAsync(http.Request, quotas.MaxModuleBytes, options.Value.MultipartOverheadBytes, cancellationToken);
         var config = (configInput ?? new FunctionConfigInput()).Validate(quotas);
         var module = await check.ValidateAsync(source, quotas.MaxModuleBytes, caller.TenantId, cancellationToken);
-        var version = await store.DeployAsync(caller.TenantId, name, module, config, quotas, cancellationToken);
+        var snapshot = await preinit.RunAsync(module, caller, name, config, quotas, cancellationToken);
+        var version = await store.DeployAsync(caller.TenantId, name, module, snapshot, config, quotas, cancellationToken);
         // Answered once the function is ready on the workers placement assigned (each push bounded by Platform:Cluster:PushTimeout).
-        await pusher.PushAsync(new ModuleContent(module.Sha256, module.Bytes), cancellationToken);
+        var running = snapshot?.Module ?? module;
+        await pusher.PushAsync(new ModuleContent(running.Sha256, running.Bytes), cancellationToken);
         return TypedResults.Json(version, ApiJson.Options, statusCode: StatusCodes.Status201Created)
             .WithLocation($"/v1/functions/{name}/versions/{version.Version}/module");
     }

@@ -25,9 +25,10 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
     /// <c>latest</c>. The tenant row is locked first (every deploy of the tenant queues behind
     /// it, so the function-count and stored-bytes quotas hold under concurrency), then the
     /// function row (concurrent deploys of one name get consecutive versions, and the
-    /// versions-per-function quota holds), then the module hash (see <see cref="ModuleLocks"/>).
+    /// versions-per-function quota holds), then the module hashes (see <see cref="ModuleLocks"/>).
+    /// With a <paramref name="snapshot"/> the version runs it and keeps <paramref name="module"/> as its upload.
     /// </summary>
-    public async Task<FunctionVersionInfo> DeployAsync(Guid tenantId, string name, ValidatedModule module, FunctionConfig config, EffectiveQuotas quotas, CancellationToken cancellationToken) =>
+    public async Task<FunctionVersionInfo> DeployAsync(Guid tenantId, string name, ValidatedModule module, Preinit.PreparedSnapshot? snapshot, FunctionConfig config, EffectiveQuotas quotas, CancellationToken cancellationToken) =>
         Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var now = ApiKeyStore.TruncateToMicroseconds(timeProvider.GetUtcNow());
@@ -58,44 +59,71 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                     throw QuotaExceeded("maxVersionsPerFunction", $"function '{name}' already has {versions} versions; its tenant's maxVersionsPerFunction quota is {quotas.MaxVersionsPerFunction} (delete old versions to make room)");
             }
 
-            await connection.ExecuteAsync(Db.Command(ModuleLocks.TakeShared, new { space = ModuleLocks.Space, key = ModuleLocks.Key(module.Sha256) }, token, transaction));
-            var stored = await connection.QuerySingleAsync<(long Bytes, bool Referenced)>(Db.Command(
+            // The module that runs (the snapshot when pre-initialised) and the upload: both are stored and counted.
+            var runs = snapshot?.Module ?? module;
+            ValidatedModule[] modules = snapshot is null ? [module] : [module, snapshot.Module];
+            foreach (var stored in modules.DistinctBy(m => m.Sha256).OrderBy(m => m.Sha256, StringComparer.Ordinal))
+                await connection.ExecuteAsync(Db.Command(ModuleLocks.TakeShared, new { space = ModuleLocks.Space, key = ModuleLocks.Key(stored.Sha256) }, token, transaction));
+            var hashes = modules.Select(m => m.Sha256).Distinct(StringComparer.Ordinal).ToArray();
+            var usage = await connection.QuerySingleAsync<(long Bytes, int Referenced)>(Db.Command(
                 """
                 WITH referenced AS (
-                    SELECT DISTINCT v.module_sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
-                    WHERE f.tenant_id = @tenantId)
+                    SELECT v.module_sha256 AS sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
+                    WHERE f.tenant_id = @tenantId
+                    UNION
+                    SELECT v.original_sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
+                    WHERE f.tenant_id = @tenantId AND v.original_sha256 IS NOT NULL)
                 SELECT (coalesce(sum(m.size_bytes), 0)
                         + (SELECT coalesce(sum(x.size_bytes), 0) FROM invocation_recordings x WHERE x.tenant_id = @tenantId))::bigint AS bytes,
-                       EXISTS (SELECT 1 FROM referenced r WHERE r.module_sha256 = @Sha256) AS referenced
-                FROM modules m JOIN referenced r ON r.module_sha256 = m.sha256
-                """, new { tenantId, module.Sha256 }, token, transaction));
-            if (!stored.Referenced && stored.Bytes + module.Bytes.Length > quotas.MaxStoredBytes)
-                throw QuotaExceeded("maxStoredBytes", $"the tenant's modules and replay recordings take {stored.Bytes} bytes; {module.Bytes.Length} more would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
+                       (SELECT count(*) FROM referenced r WHERE r.sha256 = ANY(@hashes))::int AS referenced
+                FROM modules m JOIN referenced r ON r.sha256 = m.sha256
+                """, new { tenantId, hashes }, token, transaction));
+            var referenced = usage.Referenced == hashes.Length ? hashes : (await connection.QueryAsync<string>(Db.Command(
+                """
+                SELECT h FROM unnest(@hashes::text[]) AS h WHERE EXISTS (
+                    SELECT 1 FROM function_versions v JOIN functions f ON f.id = v.function_id
+                    WHERE f.tenant_id = @tenantId AND (v.module_sha256 = h OR v.original_sha256 = h))
+                """, new { tenantId, hashes }, token, transaction))).ToArray();
+            var added = modules.DistinctBy(m => m.Sha256).Where(m => !referenced.Contains(m.Sha256)).Sum(m => (long)m.Bytes.Length);
+            if (added > 0 && usage.Bytes + added > quotas.MaxStoredBytes)
+                throw QuotaExceeded("maxStoredBytes", $"the tenant's modules and replay recordings take {usage.Bytes} bytes; {added} more{(snapshot is null ? "" : " (the module and its pre-initialised snapshot)")} would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
 
-            var moduleExists = await connection.ExecuteScalarAsync<bool>(Db.Command(
-                "SELECT EXISTS (SELECT 1 FROM modules WHERE sha256 = @Sha256)", new { module.Sha256 }, token, transaction));
-            if (!moduleExists)
+            foreach (var stored in modules.DistinctBy(m => m.Sha256))
             {
                 await connection.ExecuteAsync(Db.Command(
                     """
                     INSERT INTO modules (sha256, size_bytes, content, created_at) VALUES (@Sha256, @size, @Bytes, @now)
                     ON CONFLICT (sha256) DO NOTHING
                     """,
-                    new { module.Sha256, size = (long)module.Bytes.Length, module.Bytes, now = now.UtcDateTime }, token, transaction));
+                    new { stored.Sha256, size = (long)stored.Bytes.Length, stored.Bytes, now = now.UtcDateTime }, token, transaction));
             }
 
             var version = function.LatestVersion + 1;
             await connection.ExecuteAsync(Db.Command(
                 """
-                INSERT INTO function_versions (function_id, version, module_sha256, config, created_at)
-                VALUES (@Id, @version, @Sha256, @config::jsonb, @now);
+                INSERT INTO function_versions (function_id, version, module_sha256, config, created_at, original_sha256, preinit_fuel)
+                VALUES (@Id, @version, @runs, @config::jsonb, @now, @original, @fuel);
                 UPDATE functions SET latest_version = @version, updated_at = @now WHERE id = @Id;
                 INSERT INTO function_aliases (function_id, alias, version, updated_at) VALUES (@Id, 'latest', @version, @now)
                 ON CONFLICT (function_id, alias) DO UPDATE SET version = EXCLUDED.version, updated_at = EXCLUDED.updated_at;
                 """,
-                new { function.Id, version, module.Sha256, config = ApiJson.SerializeConfig(config), now = now.UtcDateTime }, token, transaction));
+                new
+                {
+                    function.Id,
+                    version,
+                    runs = runs.Sha256,
+                    config = ApiJson.SerializeConfig(config),
+                    now = now.UtcDateTime,
+                    original = snapshot is null ? null : module.Sha256,
+                    fuel = snapshot?.FuelConsumed,
+                }, token, transaction));
             await Notify(connection, transaction, tenantId, name, token);
-            return new FunctionVersionInfo(name, version, module.Sha256, module.Bytes.Length, config, now);
+            return new FunctionVersionInfo(name, version, module.Sha256, module.Bytes.Length, config, now)
+            {
+                Preinit = snapshot is null
+                    ? PreinitInfo.NotRun(config)
+                    : new PreinitInfo(true, snapshot.Module.Sha256, snapshot.Module.Bytes.Length, snapshot.FuelConsumed, null),
+            };
         }, cancellationToken));
 
     /// <summary>The tenant's functions by name, one page.</summary>
@@ -124,8 +152,10 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             var after = page.Cursor is null ? 0 : ParseVersion(cursors.Decode(page.Cursor, "versions", scope));
             var versions = (await connection.QueryAsync<VersionRow>(Db.Command(
                 """
-                SELECT v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at
+                SELECT v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at,
+                       v.original_sha256, o.size_bytes AS original_size_bytes, v.preinit_fuel
                 FROM function_versions v JOIN modules m ON m.sha256 = v.module_sha256
+                LEFT JOIN modules o ON o.sha256 = v.original_sha256
                 WHERE v.function_id = @Id AND v.version > @after ORDER BY v.version LIMIT @take
                 """, new { function.Id, after, take = page.Limit + 1 }, token))).ToList();
             var aliases = await connection.QueryAsync<(string Alias, int Version)>(Db.Command(
@@ -144,7 +174,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(Db.Command(
                 ResolveSql(reference, withContent: true), new { tenantId, name, reference.Version, reference.Alias }, token))
                 ?? throw VersionNotFound(name, reference);
-            return (row.ToInfo(name), new ModuleContent(row.ModuleSha256, row.Content!));
+            return (row.ToInfo(name), new ModuleContent(row.OriginalSha256 ?? row.ModuleSha256, row.Content!));
         }, cancellationToken);
 
     /// <summary>Creates or moves an alias; a new one beyond <c>maxAliasesPerFunction</c> (<c>latest</c> not counted) is refused under the function's row lock.</summary>
@@ -245,15 +275,17 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
 
     private static string ResolveSql(VersionReference reference, bool withContent)
     {
-        var content = withContent ? ", m.content" : "";
+        var content = withContent ? ", coalesce(o.content, m.content) AS content" : "";
         var versionFilter = reference.Version is not null
             ? "v.version = @Version"
             : "v.version = (SELECT a.version FROM function_aliases a WHERE a.function_id = f.id AND a.alias = @Alias)";
         return $"""
-            SELECT f.id AS function_id, v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at{content}
+            SELECT f.id AS function_id, v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at,
+                   v.original_sha256, o.size_bytes AS original_size_bytes, v.preinit_fuel{content}
             FROM functions f
             JOIN function_versions v ON v.function_id = f.id
             JOIN modules m ON m.sha256 = v.module_sha256
+            LEFT JOIN modules o ON o.sha256 = v.original_sha256
             WHERE f.tenant_id = @tenantId AND f.name = @name AND {versionFilter}
             """;
     }
@@ -293,8 +325,20 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
         public string Config { get; set; } = "{}";
         public DateTime CreatedAt { get; set; }
         public byte[]? Content { get; set; }
+        public string? OriginalSha256 { get; set; }
+        public long? OriginalSizeBytes { get; set; }
+        public long? PreinitFuel { get; set; }
 
-        public FunctionVersionInfo ToInfo(string name) =>
-            new(name, Version, ModuleSha256, SizeBytes, ApiJson.DeserializeConfig(Config), ApiKeyStore.Utc(CreatedAt));
+        /// <summary>The upload's hash and size; <see cref="FunctionVersionInfo.Preinit"/> names the snapshot that runs, if any.</summary>
+        public FunctionVersionInfo ToInfo(string name)
+        {
+            var config = ApiJson.DeserializeConfig(Config);
+            return OriginalSha256 is null
+                ? new(name, Version, ModuleSha256, SizeBytes, config, ApiKeyStore.Utc(CreatedAt)) { Preinit = PreinitInfo.NotRun(config) }
+                : new(name, Version, OriginalSha256, OriginalSizeBytes ?? 0, config, ApiKeyStore.Utc(CreatedAt))
+                {
+                    Preinit = new PreinitInfo(true, ModuleSha256, SizeBytes, PreinitFuel, null),
+                };
+        }
     }
 }

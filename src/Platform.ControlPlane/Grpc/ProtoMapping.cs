@@ -89,6 +89,7 @@ internal static class ProtoMapping
         TimeoutMs = c.HasTimeoutMs ? c.TimeoutMs : null,
         Http = c.Http is null ? null : new HttpTriggerConfigInput { Public = c.Http.Public },
         Record = c.Record,
+        Preinit = c.HasPreinit ? c.Preinit : null,
     };
 
     public static V1.FunctionConfig ToProto(FunctionConfig c)
@@ -99,6 +100,7 @@ internal static class ProtoMapping
         if (c.TimeoutMs is { } timeoutMs) p.TimeoutMs = timeoutMs;
         if (c.Http is { } http) p.Http = new V1.HttpTrigger { Public = http.Public };
         if (c.Record is { } record) p.Record = record;
+        if (c.Preinit is { } preinit) p.Preinit = preinit;
         return p;
     }
 
@@ -110,6 +112,14 @@ internal static class ProtoMapping
         SizeBytes = v.SizeBytes,
         Config = ToProto(v.Config),
         CreatedAt = Timestamp.FromDateTimeOffset(v.CreatedAt),
+        Preinit = new V1.Preinit
+        {
+            Ran = v.Preinit.Ran,
+            Sha256 = v.Preinit.Sha256 ?? "",
+            SizeBytes = v.Preinit.SizeBytes ?? 0,
+            FuelConsumed = v.Preinit.FuelConsumed ?? 0,
+            Reason = v.Preinit.Reason ?? "",
+        },
     };
 
     public static V1.FunctionSummary ToProto(FunctionSummary f) => new()

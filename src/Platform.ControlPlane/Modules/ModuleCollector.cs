@@ -73,6 +73,7 @@ internal sealed partial class ModuleCollector(
                 """
                 SELECT m.sha256 FROM modules m
                 WHERE NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.module_sha256 = m.sha256)
+                  AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.original_sha256 = m.sha256)
                   AND NOT EXISTS (SELECT 1 FROM invocation_recordings r WHERE r.module_sha256 = m.sha256)
                   AND m.sha256 <> ALL(@skipped)
                 ORDER BY m.sha256 LIMIT @batchSize
@@ -113,6 +114,7 @@ internal sealed partial class ModuleCollector(
             DELETE FROM modules m
             WHERE m.sha256 = ANY(@locked)
               AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.module_sha256 = m.sha256)
+              AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.original_sha256 = m.sha256)
               AND NOT EXISTS (SELECT 1 FROM invocation_recordings r WHERE r.module_sha256 = m.sha256)
             RETURNING m.sha256
             """, new { locked }, cancellationToken, transaction))).ToList();

@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Wasmtime;
+using Platform.Runtime.Preinit;
 
 namespace Platform.Runtime.Compilation;
 
 /// <summary>
 /// The loop of the compiler process (<c>Platform.Compiler</c>): announces its engine
-/// fingerprint, then compiles one module per request until its input closes. It owns nothing
+/// fingerprint, then compiles (or pre-initialises) one module per request until its input closes. It owns nothing
 /// worth protecting: when a compile overruns its budget the parent kills it and starts another.
 /// </summary>
 public static partial class CompileServer
@@ -24,24 +24,43 @@ public static partial class CompileServer
         options.Validate();
         ExitWhenOrphaned();
 
-        // One core per compile: the budget is CPU time, and a compile must not take both cores of a small worker.
-        var config = WasmEngine.CreateConfig(options).WithParallelCompilation(false);
-        using var engine = new Engine(config);
-        CompileFrames.WriteReply(output, CompileFrames.Ready, WasmEngine.ComputeFingerprint(options));
+        using var engine = WasmEngine.ForCompilerProcess(options);
+        CompileFrames.WriteReply(output, CompileFrames.Ready, engine.Fingerprint);
 
-        while (CompileFrames.ReadRequest(input) is { } wasm)
+        while (CompileFrames.ReadRequest(input) is { } request)
         {
-            try
-            {
-                CompileFrames.WriteReply(output, CompileFrames.Artifact, InProcessCompiler.Compile(engine, wasm));
-            }
-            catch (InvalidModuleException ex)
-            {
-                CompileFrames.WriteReply(output, CompileFrames.Invalid, ex.Message);
-            }
+            if (request.Kind == CompileFrames.PreinitRequest)
+                Preinitialize(engine, request.Payload, output);
+            else
+                Compile(engine, request.Payload, output);
         }
 
         return 0;
+    }
+
+    private static void Compile(WasmEngine engine, byte[] wasm, Stream output)
+    {
+        try
+        {
+            CompileFrames.WriteReply(output, CompileFrames.Artifact, InProcessCompiler.Compile(engine.Engine, wasm));
+        }
+        catch (InvalidModuleException ex)
+        {
+            CompileFrames.WriteReply(output, CompileFrames.Invalid, ex.Message);
+        }
+    }
+
+    private static void Preinitialize(WasmEngine engine, byte[] payload, Stream output)
+    {
+        try
+        {
+            var (request, wasm) = CompileFrames.DecodePreinitRequest(payload);
+            CompileFrames.WriteReply(output, CompileFrames.Snapshot, CompileFrames.EncodeSnapshot(Preinitializer.Run(engine, wasm, request)));
+        }
+        catch (PreinitFailedException ex)
+        {
+            CompileFrames.WriteReply(output, CompileFrames.PreinitFailed, CompileFrames.EncodeFailure(ex));
+        }
     }
 
     /// <summary>

@@ -83,12 +83,40 @@ internal sealed class CompilerProcess : IDisposable
     /// </summary>
     public async Task<byte[]> CompileAsync(byte[] wasm, CompileBudget budget, CancellationToken cancellationToken)
     {
+        var (kind, payload) = await RequestAsync(CompileFrames.CompileRequest, wasm, "compiling", budget, cancellationToken);
+        return kind switch
+        {
+            CompileFrames.Artifact => payload,
+            CompileFrames.Invalid => throw new InvalidModuleException(System.Text.Encoding.UTF8.GetString(payload)),
+            _ => throw new InvalidModuleException($"the compiler answered an unknown reply kind {kind}"),
+        };
+    }
+
+    /// <summary>
+    /// Compiles the instrumented module, runs its initialiser and writes the snapshot, all within
+    /// <paramref name="budget"/> (the initialiser's own limits are inside it). Throws
+    /// <see cref="Preinit.PreinitFailedException"/> for an initialiser that failed or a module the
+    /// snapshot cannot carry, <see cref="InvalidModuleException"/> past the budget.
+    /// </summary>
+    public async Task<Preinit.PreinitSnapshot> PreinitializeAsync(byte[] wasm, Preinit.PreinitRequest request, CompileBudget budget, CancellationToken cancellationToken)
+    {
+        var (kind, payload) = await RequestAsync(CompileFrames.PreinitRequest, CompileFrames.EncodePreinitRequest(request, wasm), "pre-initialising", budget, cancellationToken);
+        return kind switch
+        {
+            CompileFrames.Snapshot => CompileFrames.DecodeSnapshot(payload),
+            CompileFrames.PreinitFailed => throw CompileFrames.DecodeFailure(payload),
+            _ => throw new InvalidModuleException($"the compiler answered an unknown reply kind {kind}"),
+        };
+    }
+
+    private async Task<(byte Kind, byte[] Payload)> RequestAsync(byte requestKind, byte[] requestPayload, string doing, CompileBudget budget, CancellationToken cancellationToken)
+    {
         var pid = _process.Id;
         var cpuBefore = ProcessUsage.CpuTime(pid) ?? TimeSpan.Zero;
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await CompileFrames.WriteRequestAsync(_process.StandardInput.BaseStream, wasm, cancellationToken);
+            await CompileFrames.WriteRequestAsync(_process.StandardInput.BaseStream, requestKind, requestPayload, cancellationToken);
         }
         catch (IOException ex)
         {
@@ -114,28 +142,19 @@ internal sealed class CompilerProcess : IDisposable
             {
                 Kill();
                 await stopReading.CancelAsync();
-                throw new InvalidModuleException($"compiling the module exceeded the compile budget: {overrun}");
+                throw new InvalidModuleException($"{doing} the module exceeded the compile budget: {overrun}");
             }
         }
 
-        byte kind;
-        byte[] payload;
         try
         {
-            (kind, payload) = await reply;
+            return await reply;
         }
         catch (Exception ex) when (ex is EndOfStreamException or IOException or InvalidDataException)
         {
             Kill();
-            throw new InvalidModuleException("the compiler stopped while compiling the module (it crashed or was killed by the operating system)");
+            throw new InvalidModuleException($"the compiler stopped while {doing} the module (it crashed or was killed by the operating system)");
         }
-
-        return kind switch
-        {
-            CompileFrames.Artifact => payload,
-            CompileFrames.Invalid => throw new InvalidModuleException(System.Text.Encoding.UTF8.GetString(payload)),
-            _ => throw new InvalidModuleException($"the compiler answered an unknown reply kind {kind}"),
-        };
     }
 
     public void Dispose()

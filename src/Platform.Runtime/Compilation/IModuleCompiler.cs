@@ -11,6 +11,15 @@ public interface IModuleCompiler
     /// uploads cannot occupy every compiler.
     /// </summary>
     Task<byte[]> CompileAsync(byte[] wasm, string? partition, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs the module's exported initialiser (<c>wizer.initialize</c> or <c>wizer-initialize</c>)
+    /// under <paramref name="request"/>'s limits and gives the snapshot. Throws
+    /// <see cref="Preinit.PreinitFailedException"/> when the initialiser failed or the module
+    /// cannot be snapshotted (a process over the compile budget is one such failure), and
+    /// <see cref="CompilerUnavailableException"/> when no compiler could take it.
+    /// </summary>
+    Task<Preinit.PreinitSnapshot> PreinitializeAsync(byte[] wasm, Preinit.PreinitRequest request, string? partition, CancellationToken cancellationToken);
 }
 
 /// <summary>No compiler could take the module now (queue full, compiler failed to start): UNAVAILABLE, try again.</summary>

@@ -15,6 +15,13 @@ public sealed class InProcessCompiler(WasmEngine engine) : IModuleCompiler
         return Task.FromResult(Compile(engine.Engine, wasm));
     }
 
+    public Task<Preinit.PreinitSnapshot> PreinitializeAsync(byte[] wasm, Preinit.PreinitRequest request, string? partition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wasm);
+        ArgumentNullException.ThrowIfNull(request);
+        return Task.FromResult(Preinit.Preinitializer.Run(engine, wasm, request));
+    }
+
     internal static byte[] Compile(Engine engine, byte[] wasm)
     {
         try

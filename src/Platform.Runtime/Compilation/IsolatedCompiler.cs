@@ -41,9 +41,28 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
     /// <summary>Compiler processes killed: compiles over budget, cancelled, or crashed.</summary>
     public long ProcessesKilled => Interlocked.Read(ref _killed);
 
-    public async Task<byte[]> CompileAsync(byte[] wasm, string? partition, CancellationToken cancellationToken)
+    public Task<byte[]> CompileAsync(byte[] wasm, string? partition, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(wasm);
+        return RunAsync((process, token) => process.CompileAsync(wasm, _budget, token), partition, cancellationToken);
+    }
+
+    public async Task<Preinit.PreinitSnapshot> PreinitializeAsync(byte[] wasm, Preinit.PreinitRequest request, string? partition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wasm);
+        ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            return await RunAsync((process, token) => process.PreinitializeAsync(wasm, request, _budget, token), partition, cancellationToken);
+        }
+        catch (InvalidModuleException ex)
+        {
+            throw new Preinit.PreinitFailedException(Outcome.InvalidModule, ex.Message);
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<CompilerProcess, CancellationToken, Task<T>> request, string? partition, CancellationToken cancellationToken)
+    {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         if (Interlocked.Increment(ref _admitted) > _budget.Concurrency + _budget.MaxQueued)
         {
@@ -58,7 +77,7 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
             await _slots.WaitAsync(both.Token);
             try
             {
-                return await CompileOnAProcessAsync(wasm, both.Token);
+                return await OnAProcessAsync(request, both.Token);
             }
             finally
             {
@@ -79,19 +98,19 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
         _disposed.Dispose();
     }
 
-    private async Task<byte[]> CompileOnAProcessAsync(byte[] wasm, CancellationToken cancellationToken)
+    private async Task<T> OnAProcessAsync<T>(Func<CompilerProcess, CancellationToken, Task<T>> request, CancellationToken cancellationToken)
     {
         var process = await TakeProcessAsync(cancellationToken);
         var keep = false;
         try
         {
-            var artifact = await process.CompileAsync(wasm, _budget, cancellationToken);
+            var result = await request(process, cancellationToken);
             keep = true;
-            return artifact;
+            return result;
         }
-        catch (InvalidModuleException) when (process.IsUsable)
+        catch (Exception ex) when (ex is InvalidModuleException or Preinit.PreinitFailedException && process.IsUsable)
         {
-            keep = true; // a module that does not compile leaves the process healthy
+            keep = true; // a module that does not compile, or an initialiser that failed, leaves the process healthy
             throw;
         }
         finally

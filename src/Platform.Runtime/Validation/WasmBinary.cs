@@ -50,7 +50,7 @@ internal static class WasmBinary
         return true;
     }
 
-    private static bool TryReadLeb(ReadOnlySpan<byte> bytes, ref int position, out uint value)
+    internal static bool TryReadLeb(ReadOnlySpan<byte> bytes, ref int position, out uint value)
     {
         value = 0;
         for (var shift = 0; shift < 35; shift += 7)
