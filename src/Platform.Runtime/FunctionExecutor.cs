@@ -27,7 +27,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
 
         using var activity = StartActivity(module, request);
         var started = Stopwatch.GetTimestamp();
-        var context = new WasiContext(request, engine.Time);
+        using var context = new WasiContext(request, engine.Time);
         using var store = new Store(engine.Engine, context);
         store.Fuel = (ulong)limits.Fuel;
         store.SetEpochDeadline(DeadlineTicks(limits.TimeoutMs));
