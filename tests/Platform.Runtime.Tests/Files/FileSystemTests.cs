@@ -244,6 +244,24 @@ public sealed class FileSystemTests : IDisposable
         Assert.Equal(Outcome.Timeout, result.Outcome);
     }
 
+    [Theory]
+    [InlineData("cat", "/data/table.csv")]
+    [InlineData("ls", "/")]
+    [InlineData("write", "/tmp/out.bin")]
+    public void Replay_OfAFilesInvocation_IsIdentical(string command, string path)
+    {
+        string[] args = command == "write" ? ["files", command, path, "5000"] : ["files", command, path];
+        var limits = InvocationLimits.Default with { ScratchMaxBytes = 1 << 20 };
+        var production = _sandbox.Executor.Invoke(_files, new InvocationRequest { Args = args, Assets = Bundle, Limits = limits, Record = true });
+
+        var replay = _sandbox.Executor.Invoke(_files, new InvocationRequest { Args = args, Assets = Bundle, Limits = limits, Replay = production.Recording });
+
+        Assert.Equal(Outcome.Ok, production.Outcome);
+        Assert.Equal(production.Outcome, replay.Outcome);
+        Assert.Equal(production.FuelConsumed, replay.FuelConsumed);
+        Assert.Equal(Text(production), Text(replay));
+    }
+
     private InvocationResult Run(string[] args, AssetBundle? assets = null, long scratch = 0, IReadOnlyList<DirectoryMount>? mounts = null, InvocationLimits? limits = null) =>
         _sandbox.Executor.Invoke(_files, new InvocationRequest
         {
