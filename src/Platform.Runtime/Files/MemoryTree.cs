@@ -215,13 +215,10 @@ internal sealed class MemoryFile : FsFile
     public override int Write(long offset, ReadOnlySpan<byte> source)
     {
         if (!Writable) return Errno.Rofs;
+        if (offset > Array.MaxLength - source.Length) return Errno.Fbig;
         var end = offset + source.Length;
-        if (end > _length)
-        {
-            var errno = SetSize(end);
-            if (errno != Errno.Success) return errno;
-        }
-
+        var errno = SetSize(Math.Max(end, _length));
+        if (errno != Errno.Success) return errno;
         source.CopyTo(_own.AsSpan((int)offset));
         return Errno.Success;
     }
@@ -232,6 +229,7 @@ internal sealed class MemoryFile : FsFile
         if (size > Array.MaxLength) return Errno.Fbig;
         if (size > _length && !Tree.Budget!.TryTake(size - _length)) return Errno.Nospc;
         if (size < _length) Tree.Budget!.Give(_length - size);
+        if (size == _length && _own is not null) return Errno.Success;
         if (_own is null || _own.Length < size)
         {
             var grown = new byte[Math.Min(Math.Max(size, (_own?.Length ?? 0) * 2L), Array.MaxLength)];

@@ -102,6 +102,15 @@ public sealed class FileSystemTests : IDisposable
         Assert.Equal($"errno={Enospc}\n", Text(result));
     }
 
+    [Theory]
+    [InlineData("1000", "wrote=1")]
+    [InlineData("1000000", "errno=51")]
+    [InlineData("4611686018427387904", "errno=22")]
+    public void Scratch_WriteFarPastTheEnd_IsBoundedByTheLimit(string offset, string expected)
+    {
+        Assert.Equal(expected + "\n", Text(Run(["pwrite", "/tmp/sparse", offset], scratch: 64 << 10)));
+    }
+
     [Fact]
     public void Scratch_WithoutALimit_IsNotMounted()
     {

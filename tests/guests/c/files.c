@@ -3,6 +3,7 @@
  *   ls PATH             print "count=N first=NAME last=NAME" of the entries besides . and ..
  *   write PATH N        create/truncate PATH and write N bytes; print "wrote=N" or "errno=E"
  *   open FD PATH OFLAGS raw path_open relative to FD (read rights, write too with O_CREAT); print "errno=E"
+ *   pwrite PATH OFFSET  create PATH and write one byte at OFFSET; print "wrote=1" or "errno=E"
  *   openmany PATH       open PATH until it fails; print "opened=N errno=E"
  *   symlink TARGET PATH raw path_symlink relative to fd 3, then path_open of PATH following
  *                       links; print "errno=E open=E"
@@ -78,6 +79,15 @@ static int raw_open(int dirfd, const char *path, int oflags) {
     return 0;
 }
 
+static int pwrite_at(const char *path, long long offset) {
+    int fd = open(path, O_CREAT | O_WRONLY, 0644);
+    if (fd < 0) return fail();
+    ssize_t n = pwrite(fd, "x", 1, (off_t)offset);
+    if (n < 0) return fail();
+    printf("wrote=%ld\n", (long)n);
+    return 0;
+}
+
 static int open_many(const char *path) {
     long opened = 0;
     while (opened < 100000) {
@@ -99,6 +109,7 @@ int main(int argc, char **argv) {
     if (strcmp(command, "ls") == 0) return ls(argv[2], 1);
     if (strcmp(command, "write") == 0 && argc > 3) return write_file(argv[2], atol(argv[3]));
     if (strcmp(command, "open") == 0 && argc > 4) return raw_open(atoi(argv[2]), argv[3], atoi(argv[4]));
+    if (strcmp(command, "pwrite") == 0 && argc > 3) return pwrite_at(argv[2], atoll(argv[3]));
     if (strcmp(command, "openmany") == 0) return open_many(argv[2]);
     if (strcmp(command, "symlink") == 0 && argc > 3) {
         __wasi_fd_t fd;
