@@ -38,6 +38,9 @@ internal abstract class FsDirectory : FsNode
     /// <summary>A snapshot of the entry names, in a stable order.</summary>
     public abstract IReadOnlyList<string> Names();
 
+    /// <summary>True when the directory has no entries (without listing them all).</summary>
+    public abstract bool IsEmpty { get; }
+
     public abstract int CreateFile(string name);
 
     public abstract int CreateDirectory(string name);

@@ -49,6 +49,25 @@ internal sealed class HostDirectory(string path, bool writable) : FsDirectory
         }
     }
 
+    public override bool IsEmpty
+    {
+        get
+        {
+            try
+            {
+                return !Directory.EnumerateFileSystemEntries(HostPath).Any();
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return true;
+            }
+        }
+    }
+
     public override int CreateFile(string name) => Writable ? HostNative.CreateExclusive(Child(name)) : Errno.Rofs;
 
     public override int CreateDirectory(string name) => Writable ? HostNative.MakeDirectory(Child(name)) : Errno.Rofs;

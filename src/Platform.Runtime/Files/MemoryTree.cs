@@ -70,9 +70,10 @@ internal sealed class MemoryDirectory(MemoryTree tree) : FsDirectory
 
     public MemoryTree Tree { get; } = tree;
 
-    public override bool Writable => Tree.Budget is not null;
+    /// <summary>The directory holding this one (null for the root): a rename checks it is not moving a directory into itself.</summary>
+    public MemoryDirectory? Parent { get; private set; }
 
-    public int Count => _entries.Count;
+    public override bool Writable => Tree.Budget is not null;
 
     public override NodeStat Stat() => new(Tree.Device, _inode, NodeKind.Directory, 1, 0, _accessTime, _modifyTime, _modifyTime);
 
@@ -88,7 +89,13 @@ internal sealed class MemoryDirectory(MemoryTree tree) : FsDirectory
 
     public override IReadOnlyList<string> Names() => [.. _entries.Keys];
 
-    public void Attach(string name, FsNode node) => _entries[name] = node;
+    public override bool IsEmpty => _entries.Count == 0;
+
+    public void Attach(string name, FsNode node)
+    {
+        _entries[name] = node;
+        if (node is MemoryDirectory directory) directory.Parent = this;
+    }
 
     public override int CreateFile(string name) => Add(name, new MemoryFile(Tree, ReadOnlyMemory<byte>.Empty), 0);
 
@@ -139,30 +146,18 @@ internal sealed class MemoryDirectory(MemoryTree tree) : FsDirectory
         if (!Tree.Budget!.TryTake(ScratchBudget.ForEntry(newName))) return Errno.Nospc;
         _entries.Remove(name);
         Tree.Budget.Give(ScratchBudget.ForEntry(name));
-        target._entries[newName] = node;
+        target.Attach(newName, node);
         return Errno.Success;
     }
 
     public override bool SameTree(FsDirectory other) => other is MemoryDirectory directory && directory.Tree == Tree;
-
-    /// <summary>True when <paramref name="directory"/> is this one or lies below it (a rename into itself is EINVAL).</summary>
-    public bool Contains(MemoryDirectory directory)
-    {
-        if (ReferenceEquals(directory, this)) return true;
-        foreach (var child in _entries.Values)
-        {
-            if (child is MemoryDirectory sub && sub.Contains(directory)) return true;
-        }
-
-        return false;
-    }
 
     private int Add(string name, FsNode node, long extraBytes)
     {
         if (!Writable) return Errno.Rofs;
         if (_entries.ContainsKey(name)) return Errno.Exist;
         if (!Tree.Budget!.TryTake(ScratchBudget.ForEntry(name) + extraBytes)) return Errno.Nospc;
-        _entries[name] = node;
+        Attach(name, node);
         return Errno.Success;
     }
 }

@@ -225,7 +225,12 @@ internal static class FileCalls
         if (descriptor.Directory is not { } directory) return Errno.Notdir;
         if (!memory.Contains(buffer, (uint)length) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
         if (cookie < 0) return Errno.Inval;
-        if (cookie == 0 || descriptor.Listing is null) descriptor.Listing = directory.Names();
+        if (cookie == 0 || descriptor.Listing is null)
+        {
+            descriptor.Listing = directory.Names();
+            context.Charge(caller, descriptor.Listing.Count); // a fresh listing costs a unit per name taken
+        }
+
         var names = descriptor.Listing;
         context.Charge(caller, HostCallLimits.FuelForBytes(length));
         var self = directory.Stat();

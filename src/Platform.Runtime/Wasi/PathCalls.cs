@@ -147,7 +147,7 @@ internal static class PathCalls
         if (resolved.Node is not { } node) return Errno.Noent;
         if (node is not FsDirectory directory) return Errno.Notdir;
         if (!resolved.Parent.Writable) return Errno.Rofs;
-        if (directory.Names().Count > 0) return Errno.Notempty;
+        if (!directory.IsEmpty) return Errno.Notempty;
         return resolved.Parent.Remove(resolved.Name);
     }
 
@@ -174,8 +174,8 @@ internal static class PathCalls
         if (node is FsDirectory directory)
         {
             if (target.Node is { } existing and not FsDirectory) return existing is FsSymlink && target.MustBeDirectory ? Errno.Notdir : Errno.Notdir;
-            if (target.Node is FsDirectory replaced && !ReferenceEquals(replaced, directory) && replaced.Names().Count > 0) return Errno.Notempty;
-            if (directory is MemoryDirectory memoryDirectory && target.Parent is MemoryDirectory destination && memoryDirectory.Contains(destination)) return Errno.Inval;
+            if (target.Node is FsDirectory replaced && !ReferenceEquals(replaced, directory) && !replaced.IsEmpty) return Errno.Notempty;
+            if (directory is MemoryDirectory moved && IsWithin(caller, context, target.Parent as MemoryDirectory, moved)) return Errno.Inval;
         }
         else
         {
@@ -197,6 +197,19 @@ internal static class PathCalls
         if (resolved.Node is not null || resolved.Name is null) return Errno.Exist;
         if (resolved.MustBeDirectory) return Errno.Noent;
         return resolved.Parent.Writable ? resolved.Parent.CreateSymlink(resolved.Name, target) : Errno.Rofs;
+    }
+
+    /// <summary>Walks up from <paramref name="directory"/>, paying for each step: a scratch tree may be as deep as its budget allows.</summary>
+    private static bool IsWithin(Caller caller, WasiContext context, MemoryDirectory? directory, MemoryDirectory ancestor)
+    {
+        for (var current = directory; current is not null; current = current.Parent)
+        {
+            context.CheckDeadline();
+            context.Charge(caller, HostCallLimits.FuelPerItem);
+            if (ReferenceEquals(current, ancestor)) return true;
+        }
+
+        return false;
     }
 
     private static int Resolve(Caller caller, WasiContext context, int fd, int path, int pathLength, bool followLast, out GuestMemory memory, out ResolvedPath resolved)
