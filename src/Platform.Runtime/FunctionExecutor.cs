@@ -25,7 +25,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
 
         using var activity = StartActivity(module, request);
         var started = Stopwatch.GetTimestamp();
-        var context = new WasiContext(request, engine.Time);
+        using var context = new WasiContext(request, engine.Time);
         using var store = SandboxStore.Create(engine, context, limits);
 
         Instance? instance = null;

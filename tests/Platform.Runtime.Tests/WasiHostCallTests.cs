@@ -176,6 +176,13 @@ public sealed class WasiHostCallTests : IDisposable
     [InlineData("path_open", "(param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)", "(i32.const 3) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 0)", 8)]
     [InlineData("fd_write", "(param i32 i32 i32 i32) (result i32)", "(i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)", 8)]
     [InlineData("fd_read", "(param i32 i32 i32 i32) (result i32)", "(i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0)", 8)]
+    [InlineData("path_open", "(param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)", "(i32.const 1) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 0) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 0)", 54)]
+    [InlineData("path_create_directory", "(param i32 i32 i32) (result i32)", "(i32.const 7) (i32.const 0) (i32.const 1)", 8)]
+    [InlineData("fd_renumber", "(param i32 i32) (result i32)", "(i32.const 1) (i32.const 9)", 8)]
+    [InlineData("fd_renumber", "(param i32 i32) (result i32)", "(i32.const 0) (i32.const 2)", 0)]
+    [InlineData("fd_close", "(param i32) (result i32)", "(i32.const 0)", 0)]
+    [InlineData("fd_fdstat_set_rights", "(param i32 i64 i64) (result i32)", "(i32.const 1) (i64.const 0) (i64.const 0)", 58)]
+    [InlineData("fd_allocate", "(param i32 i64 i64) (result i32)", "(i32.const 2) (i64.const 0) (i64.const 1)", 70)]
     public void FdAndSocketCalls_BadOrNonSocketFd_ReturnPosixErrno(string function, string signature, string arguments, int errno)
     {
         Assert.Equal(errno, Errno(_sandbox.Run(WasiWat.CallAndExit(function, signature, arguments))));

@@ -21,8 +21,7 @@ internal static class GuestModules
     private static string BuildOnce()
     {
         var directory = System.IO.Path.Combine(RepositoryRoot, "build", "guests");
-        if (File.Exists(System.IO.Path.Combine(directory, "hello.wasm")) && File.Exists(System.IO.Path.Combine(directory, "membomb.wasm"))
-            && File.Exists(System.IO.Path.Combine(directory, "lookup.wasm"))) return directory;
+        if (new[] { "hello.wasm", "membomb.wasm", "files.wasm", "lookup.wasm" }.All(name => File.Exists(System.IO.Path.Combine(directory, name)))) return directory;
 
         using var build = Process.Start(new ProcessStartInfo("bash", [System.IO.Path.Combine(RepositoryRoot, "examples", "build.sh")])
         {

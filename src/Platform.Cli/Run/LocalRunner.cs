@@ -48,6 +48,7 @@ internal static class LocalRunner
                 .. settings.NoPlatformEnv ? [] : PlatformEnv(name),
             ],
             Limits = InvocationLimits.Default with { Fuel = settings.Fuel, MemoryMb = settings.MemoryMb, TimeoutMs = settings.TimeoutMs },
+            Mounts = settings.Mounts(),
         };
 
         var result = await Task.Run(() => new FunctionExecutor(engine).Invoke(module, request), cancellationToken);

@@ -15,11 +15,13 @@ internal static class RunCommand
         var env = new Option<string[]>("--env") { Description = "An environment variable K=V (repeatable)." };
         var noPlatformEnv = new Option<bool>("--no-platform-env") { Description = "Leave out the PLATFORM_* variables the platform adds, for programs that check their exact environment." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the outcome instead of the output." };
+        var dir = new Option<string[]>("--dir") { Description = "Preopen a host directory read-only: HOST[::GUEST], GUEST defaulting to its last name (repeatable)." };
+        var dirRw = new Option<string[]>("--dir-rw") { Description = "Preopen a host directory writable: HOST[::GUEST] (repeatable)." };
         var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "Where compiled artifacts are kept (default: the user cache folder)." };
 
         var command = new Command("run", "Run a function locally under the platform's limits: stdin is the input, stdout the output, stderr the logs.")
         {
-            file, fuel, memory, timeout, arg, env, noPlatformEnv, json, cacheDir,
+            file, fuel, memory, timeout, arg, env, noPlatformEnv, json, cacheDir, dir, dirRw,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -32,7 +34,9 @@ internal static class RunCommand
                 parse.GetValue(env) ?? [],
                 parse.GetValue(noPlatformEnv),
                 parse.GetValue(json),
-                parse.GetValue(cacheDir)?.FullName ?? LocalRunner.DefaultCacheDir());
+                parse.GetValue(cacheDir)?.FullName ?? LocalRunner.DefaultCacheDir(),
+                parse.GetValue(dir) ?? [],
+                parse.GetValue(dirRw) ?? []);
             var problems = settings.Problems();
             if (problems.Count > 0)
             {

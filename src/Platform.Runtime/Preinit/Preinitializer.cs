@@ -33,7 +33,7 @@ internal static class Preinitializer
 
         using (module)
         {
-            var context = new WasiContext(new InvocationRequest { Args = request.Args, Env = request.Env, Limits = limits }, engine.Time);
+            using var context = new WasiContext(new InvocationRequest { Args = request.Args, Env = request.Env, Limits = limits }, engine.Time);
             using var store = SandboxStore.Create(engine, context, limits);
             Instance? instance = null;
             Exception? failure = null;

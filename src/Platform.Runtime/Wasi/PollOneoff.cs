@@ -83,12 +83,26 @@ internal static class PollOneoff
         return Errno.Success;
     }
 
-    /// <summary>Stdin is readable (the bytes left; hangup at EOF), stdout and stderr writable (the room their caps leave); anything else is EBADF.</summary>
-    private static Event FdEvent(WasiContext context, ulong userdata, byte type, int fd) => (type, fd) switch
+    /// <summary>
+    /// Stdin is readable (the bytes left; hangup at EOF), stdout and stderr writable (the room
+    /// their caps leave), a regular file always ready (as poll reports one); anything else is EBADF.
+    /// </summary>
+    private static Event FdEvent(WasiContext context, ulong userdata, byte type, int fd)
     {
-        (EventtypeFdRead, 0) => new Event(userdata, Errno.Success, type, context.InputRemaining, context.InputRemaining == 0 ? EventrwflagsHangup : (ushort)0),
-        (EventtypeFdWrite, 1) => new Event(userdata, Errno.Success, type, context.OutputRoom),
-        (EventtypeFdWrite, 2) => new Event(userdata, Errno.Success, type, context.LogRoom),
-        _ => new Event(userdata, Errno.Badf, type),
-    };
+        var descriptor = context.Files.Get(fd);
+        if (descriptor?.File is { } file)
+        {
+            return type == EventtypeFdRead
+                ? new Event(userdata, Errno.Success, type, Math.Max(file.Size - descriptor.Position, 0))
+                : new Event(userdata, Errno.Success, type);
+        }
+
+        return (type, descriptor?.Stream) switch
+        {
+            (EventtypeFdRead, 0) => new Event(userdata, Errno.Success, type, context.InputRemaining, context.InputRemaining == 0 ? EventrwflagsHangup : (ushort)0),
+            (EventtypeFdWrite, 1) => new Event(userdata, Errno.Success, type, context.OutputRoom),
+            (EventtypeFdWrite, 2) => new Event(userdata, Errno.Success, type, context.LogRoom),
+            _ => new Event(userdata, Errno.Badf, type),
+        };
+    }
 }

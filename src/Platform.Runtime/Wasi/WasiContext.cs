@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Platform.Runtime.Files;
 using Platform.Runtime.Replay;
 using Wasmtime;
 
@@ -10,7 +11,7 @@ namespace Platform.Runtime.Wasi;
 /// deadline and fuel that bound the host's own work (the epoch and Wasm's fuel metering only see
 /// the guest's instructions, not the time and bytes a host call spends for it).
 /// </summary>
-internal sealed class WasiContext
+internal sealed class WasiContext : IDisposable
 {
     private readonly ReadOnlyMemory<byte> _input;
     private readonly int _maxOutputBytes;
@@ -31,7 +32,11 @@ internal sealed class WasiContext
         StartTimestamp = Stopwatch.GetTimestamp();
         Deadline = StartTimestamp + (request.Limits.TimeoutMs * Stopwatch.Frequency / 1000);
         Tape = HostTape.For(request);
+        Files = Preopens.For(request);
     }
+
+    /// <summary>The invocation's open directories and files from fd 3 up.</summary>
+    public FdTable Files { get; }
 
     /// <summary>Where clock readings and random bytes come from (and are recorded to, or replayed from).</summary>
     public HostTape Tape { get; }
@@ -157,6 +162,9 @@ internal sealed class WasiContext
         Tape.Trace?.Invoke(new HostCall("proc_exit", code.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         throw new GuestTerminationException($"proc_exit({code})");
     }
+
+    /// <summary>Closes host file handles and drops scratch: nothing of the invocation's files outlives it.</summary>
+    public void Dispose() => Files.Dispose();
 
     private void StopAtDeadline()
     {
