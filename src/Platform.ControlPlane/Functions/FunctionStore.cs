@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using Npgsql;
+using Platform.ControlPlane.Assets;
 using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Json;
@@ -25,9 +26,10 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
     /// <c>latest</c>. The tenant row is locked first (every deploy of the tenant queues behind
     /// it, so the function-count and stored-bytes quotas hold under concurrency), then the
     /// function row (concurrent deploys of one name get consecutive versions, and the
-    /// versions-per-function quota holds), then the module hash (see <see cref="ModuleLocks"/>).
+    /// versions-per-function quota holds), then the module hash and the assets' hash (see
+    /// <see cref="ModuleLocks"/>). A bundle counts in the stored bytes once per tenant, like a module.
     /// </summary>
-    public async Task<FunctionVersionInfo> DeployAsync(Guid tenantId, string name, ValidatedModule module, FunctionConfig config, EffectiveQuotas quotas, CancellationToken cancellationToken) =>
+    public async Task<FunctionVersionInfo> DeployAsync(Guid tenantId, string name, ValidatedModule module, UploadedAssets? assets, FunctionConfig config, EffectiveQuotas quotas, CancellationToken cancellationToken) =>
         Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var now = ApiKeyStore.TruncateToMicroseconds(timeProvider.GetUtcNow());
@@ -59,18 +61,26 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             }
 
             await connection.ExecuteAsync(Db.Command(ModuleLocks.TakeShared, new { space = ModuleLocks.Space, key = ModuleLocks.Key(module.Sha256) }, token, transaction));
-            var stored = await connection.QuerySingleAsync<(long Bytes, bool Referenced)>(Db.Command(
+            if (assets is not null)
+                await AssetStore.LockAsync(connection, transaction, assets, token);
+            var stored = await connection.QuerySingleAsync<(long Bytes, bool Referenced, bool AssetsReferenced)>(Db.Command(
                 """
-                WITH referenced AS (
-                    SELECT DISTINCT v.module_sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
-                    WHERE f.tenant_id = @tenantId)
-                SELECT (coalesce(sum(m.size_bytes), 0)
+                WITH versions AS (
+                    SELECT v.module_sha256, v.assets_sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
+                    WHERE f.tenant_id = @tenantId),
+                referenced AS (SELECT DISTINCT module_sha256 FROM versions),
+                referenced_assets AS (SELECT DISTINCT assets_sha256 FROM versions WHERE assets_sha256 IS NOT NULL)
+                SELECT ((SELECT coalesce(sum(m.size_bytes), 0) FROM modules m JOIN referenced r ON r.module_sha256 = m.sha256)
+                        + (SELECT coalesce(sum(a.size_bytes), 0) FROM assets a JOIN referenced_assets r ON r.assets_sha256 = a.sha256)
                         + (SELECT coalesce(sum(x.size_bytes), 0) FROM invocation_recordings x WHERE x.tenant_id = @tenantId))::bigint AS bytes,
-                       EXISTS (SELECT 1 FROM referenced r WHERE r.module_sha256 = @Sha256) AS referenced
-                FROM modules m JOIN referenced r ON r.module_sha256 = m.sha256
-                """, new { tenantId, module.Sha256 }, token, transaction));
-            if (!stored.Referenced && stored.Bytes + module.Bytes.Length > quotas.MaxStoredBytes)
-                throw QuotaExceeded("maxStoredBytes", $"the tenant's modules and replay recordings take {stored.Bytes} bytes; {module.Bytes.Length} more would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
+                       EXISTS (SELECT 1 FROM referenced r WHERE r.module_sha256 = @Sha256) AS referenced,
+                       EXISTS (SELECT 1 FROM referenced_assets r WHERE r.assets_sha256 = @assetsSha256) AS assets_referenced
+                """, new { tenantId, module.Sha256, assetsSha256 = assets?.Sha256 }, token, transaction));
+            var added = (stored.Referenced ? 0 : module.Bytes.Length) + (assets is null || stored.AssetsReferenced ? 0 : assets.Canonical.Length);
+            if (added > 0 && stored.Bytes + added > quotas.MaxStoredBytes)
+                throw QuotaExceeded("maxStoredBytes", $"the tenant's modules, assets and replay recordings take {stored.Bytes} bytes; {added} more would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
+            if (assets is not null)
+                await AssetStore.InsertIfMissingAsync(connection, transaction, assets, now.UtcDateTime, token);
 
             var moduleExists = await connection.ExecuteScalarAsync<bool>(Db.Command(
                 "SELECT EXISTS (SELECT 1 FROM modules WHERE sha256 = @Sha256)", new { module.Sha256 }, token, transaction));
@@ -87,15 +97,15 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             var version = function.LatestVersion + 1;
             await connection.ExecuteAsync(Db.Command(
                 """
-                INSERT INTO function_versions (function_id, version, module_sha256, config, created_at)
-                VALUES (@Id, @version, @Sha256, @config::jsonb, @now);
+                INSERT INTO function_versions (function_id, version, module_sha256, assets_sha256, config, created_at)
+                VALUES (@Id, @version, @Sha256, @assetsSha256, @config::jsonb, @now);
                 UPDATE functions SET latest_version = @version, updated_at = @now WHERE id = @Id;
                 INSERT INTO function_aliases (function_id, alias, version, updated_at) VALUES (@Id, 'latest', @version, @now)
                 ON CONFLICT (function_id, alias) DO UPDATE SET version = EXCLUDED.version, updated_at = EXCLUDED.updated_at;
                 """,
-                new { function.Id, version, module.Sha256, config = ApiJson.SerializeConfig(config), now = now.UtcDateTime }, token, transaction));
+                new { function.Id, version, module.Sha256, assetsSha256 = assets?.Sha256, config = ApiJson.SerializeConfig(config), now = now.UtcDateTime }, token, transaction));
             await Notify(connection, transaction, tenantId, name, token);
-            return new FunctionVersionInfo(name, version, module.Sha256, module.Bytes.Length, config, now);
+            return new FunctionVersionInfo(name, version, module.Sha256, module.Bytes.Length, config, now) { Assets = assets?.View };
         }, cancellationToken));
 
     /// <summary>The tenant's functions by name, one page.</summary>
@@ -124,8 +134,10 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             var after = page.Cursor is null ? 0 : ParseVersion(cursors.Decode(page.Cursor, "versions", scope));
             var versions = (await connection.QueryAsync<VersionRow>(Db.Command(
                 """
-                SELECT v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at
+                SELECT v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at,
+                       v.assets_sha256, a.file_bytes AS asset_bytes, a.file_count AS asset_files
                 FROM function_versions v JOIN modules m ON m.sha256 = v.module_sha256
+                LEFT JOIN assets a ON a.sha256 = v.assets_sha256
                 WHERE v.function_id = @Id AND v.version > @after ORDER BY v.version LIMIT @take
                 """, new { function.Id, after, take = page.Limit + 1 }, token))).ToList();
             var aliases = await connection.QueryAsync<(string Alias, int Version)>(Db.Command(
@@ -220,7 +232,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
         {
             var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(Db.Command(
                 ResolveSql(parsed, withContent: false), new { tenantId, name, parsed.Version, parsed.Alias }, token));
-            return row is null ? null : new ResolvedFunction(tenantId, row.FunctionId, name, row.Version, row.ModuleSha256, row.SizeBytes, ApiJson.DeserializeConfig(row.Config));
+            return row is null ? null : new ResolvedFunction(tenantId, row.FunctionId, name, row.Version, row.ModuleSha256, row.SizeBytes, ApiJson.DeserializeConfig(row.Config)) { AssetsSha256 = row.AssetsSha256 };
         }, cancellationToken);
     }
 
@@ -250,10 +262,12 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             ? "v.version = @Version"
             : "v.version = (SELECT a.version FROM function_aliases a WHERE a.function_id = f.id AND a.alias = @Alias)";
         return $"""
-            SELECT f.id AS function_id, v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at{content}
+            SELECT f.id AS function_id, v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at{content},
+                   v.assets_sha256, a.file_bytes AS asset_bytes, a.file_count AS asset_files
             FROM functions f
             JOIN function_versions v ON v.function_id = f.id
             JOIN modules m ON m.sha256 = v.module_sha256
+            LEFT JOIN assets a ON a.sha256 = v.assets_sha256
             WHERE f.tenant_id = @tenantId AND f.name = @name AND {versionFilter}
             """;
     }
@@ -293,8 +307,14 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
         public string Config { get; set; } = "{}";
         public DateTime CreatedAt { get; set; }
         public byte[]? Content { get; set; }
+        public string? AssetsSha256 { get; set; }
+        public long? AssetBytes { get; set; }
+        public int? AssetFiles { get; set; }
 
         public FunctionVersionInfo ToInfo(string name) =>
-            new(name, Version, ModuleSha256, SizeBytes, ApiJson.DeserializeConfig(Config), ApiKeyStore.Utc(CreatedAt));
+            new(name, Version, ModuleSha256, SizeBytes, ApiJson.DeserializeConfig(Config), ApiKeyStore.Utc(CreatedAt))
+            {
+                Assets = AssetsSha256 is null ? null : new VersionAssets(AssetsSha256, AssetBytes ?? 0, AssetFiles ?? 0),
+            };
     }
 }
