@@ -60,18 +60,25 @@ internal sealed class ControlPlaneClient : IDisposable
     /// Streams a module's bytes and checks them against <paramref name="sha256"/>. Any failure
     /// (unreachable, unknown module, oversize, corrupt transfer) is a <see cref="ModuleUnavailableException"/>.
     /// </summary>
-    public async Task<byte[]> FetchModuleAsync(string sha256, CancellationToken cancellationToken)
+    public Task<byte[]> FetchModuleAsync(string sha256, CancellationToken cancellationToken) =>
+        FetchAsync("module", sha256, _options.MaxModuleBytes, Client.FetchModule(new FetchModuleRequest { Sha256 = sha256 }, deadline: Deadline(_options.FetchTimeout), cancellationToken: cancellationToken), cancellationToken);
+
+    /// <summary>Streams an asset bundle's canonical tar and checks it against <paramref name="sha256"/>; failures as for modules.</summary>
+    public Task<byte[]> FetchAssetsAsync(string sha256, long maxBytes, CancellationToken cancellationToken) =>
+        FetchAsync("asset bundle", sha256, maxBytes, Client.FetchAssets(new FetchAssetsRequest { Sha256 = sha256 }, deadline: Deadline(_options.FetchTimeout), cancellationToken: cancellationToken), cancellationToken);
+
+    private static async Task<byte[]> FetchAsync(string what, string sha256, long maxBytes, AsyncServerStreamingCall<ModuleBytes> started, CancellationToken cancellationToken)
     {
         try
         {
-            using var call = Client.FetchModule(new FetchModuleRequest { Sha256 = sha256 }, deadline: Deadline(_options.FetchTimeout), cancellationToken: cancellationToken);
+            using var call = started;
             using var buffer = new MemoryStream();
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             while (await call.ResponseStream.MoveNext(cancellationToken))
             {
                 var chunk = call.ResponseStream.Current.Chunk.Span;
-                if (buffer.Length + chunk.Length > _options.MaxModuleBytes)
-                    throw new ModuleUnavailableException($"module {sha256} is larger than Platform:MaxModuleBytes ({_options.MaxModuleBytes} bytes)");
+                if (buffer.Length + chunk.Length > maxBytes)
+                    throw new ModuleUnavailableException($"{what} {sha256} is larger than {maxBytes} bytes");
                 hash.AppendData(chunk);
                 buffer.Write(chunk);
             }
@@ -83,7 +90,7 @@ internal sealed class ControlPlaneClient : IDisposable
         }
         catch (RpcException ex)
         {
-            throw new ModuleUnavailableException($"fetching module {sha256} from the control plane failed: {ex.StatusCode}: {ex.Status.Detail}", ex);
+            throw new ModuleUnavailableException($"fetching {what} {sha256} from the control plane failed: {ex.StatusCode}: {ex.Status.Detail}", ex);
         }
     }
 
