@@ -207,8 +207,44 @@ public sealed class AssetArchiveTests
     {
         // Header bytes are not file content; the decompressed-bytes budget still ends them.
         var archive = HostileTars.Tar(w => w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "a.txt",
-            new Dictionary<string, string> { ["comment"] = new string('x', 200_000) }) { DataStream = new MemoryStream([1]) }));
+            new Dictionary<string, string> { ["comment"] = new string('x', 60_000) }) { DataStream = new MemoryStream([1]) }));
 
         await Refused(archive, AssetRefusal.TooManyBytes, "decompresses to more than", new AssetLimits(1000, 10));
+    }
+
+    [Fact]
+    public async Task ReadAsync_ExtendedHeaderOverTheMetadataBound_Refused()
+    {
+        var archive = HostileTars.Tar(w => w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "a.txt",
+            new Dictionary<string, string> { ["comment"] = new string('x', 200_000) }) { DataStream = new MemoryStream([1]) }));
+
+        await Refused(archive, AssetRefusal.Invalid, "metadata entry claims");
+    }
+
+    [Fact]
+    public async Task ReadAsync_ExtendedHeaderClaimingAGibibyte_RefusedWithoutItsData()
+    {
+        // A PAX header block whose size field claims 1 GiB of attributes, and nothing after it.
+        var header = new byte[512];
+        void Put(int offset, string text) => Encoding.ASCII.GetBytes(text).CopyTo(header, offset);
+        Put(0, "PaxHeaders/x");
+        Put(100, "0000644\0");
+        Put(108, "0000000\0");
+        Put(116, "0000000\0");
+        Put(124, "10000000000\0");
+        Put(136, "00000000000\0");
+        header[156] = (byte)'x';
+        Put(257, "ustar\0");
+        Put(263, "00");
+        Put(148, "        ");
+        Put(148, Convert.ToString(header.Sum(b => b), 8).PadLeft(6, '0') + "\0 ");
+
+        // Over a MemoryStream every await completes at once, so this thread's count sees every allocation.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var refusal = await Assert.ThrowsAsync<AssetArchiveException>(() => Read(header));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(AssetRefusal.Invalid, refusal.Reason);
+        Assert.True(allocated < 64 << 20, $"allocated {allocated} bytes for a 512-byte archive");
     }
 }
