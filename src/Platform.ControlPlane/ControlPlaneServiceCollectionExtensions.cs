@@ -71,6 +71,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.AddSingleton<TenantStore>();
         services.AddSingleton<ITenantDirectory>(sp => sp.GetRequiredService<TenantStore>());
         services.AddSingleton<FunctionStore>();
+        services.AddSingleton<Assets.AssetStore>();
         services.AddSingleton<IFunctionCatalog>(sp => sp.GetRequiredService<FunctionStore>());
         services.AddSingleton<Authenticator>();
         services.AddSingleton<IAuthenticator>(sp => sp.GetRequiredService<Authenticator>());

@@ -66,6 +66,13 @@ public sealed class WorkerOptions
     /// <summary>The largest module a push or fetch may carry. Default 64 MiB.</summary>
     public long MaxModuleBytes { get; set; } = 64L << 20;
 
+    /// <summary>
+    /// Bytes of parsed asset bundles kept in memory (file contents; least recently used go first).
+    /// Bundles also stay on disk under <c>assets/</c> in <see cref="CacheDir"/>, so one dropped from
+    /// memory is read back without a fetch. Default 256 MiB.
+    /// </summary>
+    public long AssetCacheBytes { get; set; } = 256L << 20;
+
     /// <summary>The largest gRPC message the worker accepts (an invocation's input rides in one). Default 65 MiB: the largest input a quota allows (64 MiB) plus the envelope.</summary>
     public int MaxReceiveMessageBytes { get; set; } = 65 << 20;
 

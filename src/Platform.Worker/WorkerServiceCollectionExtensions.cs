@@ -73,6 +73,7 @@ public static class WorkerServiceCollectionExtensions
         });
         services.AddSingleton<ControlPlaneClient>();
         services.AddSingleton<ModuleStore>();
+        services.AddSingleton<Assets.AssetCache>();
         services.AddSingleton<InvocationGate>();
         services.AddSingleton<SandboxThreads>();
         services.AddSingleton<WorkerListener>();

@@ -23,6 +23,9 @@ internal sealed class InvokeCluster : IAsyncDisposable
 
     public ILiveWorkers Registry => _hosts.Registry;
 
+    /// <summary>The one worker's cache folder.</summary>
+    public string WorkerCacheDir => _hosts.Workers.Single().CacheDir;
+
     /// <summary>
     /// Waits until the worker runs <paramref name="count"/> invocations: each of them passed the
     /// control plane's admission and holds its tenant's concurrency slot until it ends.

@@ -13,7 +13,7 @@ namespace Platform.Worker.Tests;
 
 /// <summary>
 /// A real gRPC ClusterService on a loopback port: records registrations and heartbeats, serves
-/// FetchModule from a dictionary (counting fetches), assigns modules, and can forget its workers.
+/// FetchModule and FetchAssets from dictionaries (counting fetches), assigns modules, and can forget its workers.
 /// </summary>
 internal sealed class FakeControlPlane : IAsyncDisposable
 {
@@ -72,6 +72,13 @@ internal sealed class ClusterState
 
     /// <summary>The engine fingerprints fetches asked for.</summary>
     public ConcurrentQueue<string> FetchedFingerprints { get; } = new();
+
+    /// <summary>Asset bundles (canonical tars) by SHA-256, served by FetchAssets.</summary>
+    public ConcurrentDictionary<string, byte[]> Assets { get; } = new();
+
+    public ConcurrentDictionary<string, int> AssetFetches { get; } = new();
+
+    public int AssetFetchCount(string sha256) => AssetFetches.TryGetValue(sha256, out var count) ? count : 0;
 
     /// <summary>Modules every registration is told it is assigned.</summary>
     public ConcurrentBag<string> Assigned { get; } = new();
@@ -133,6 +140,19 @@ internal sealed class FakeClusterService(ClusterState state) : ClusterService.Cl
         await responseStream.WriteAsync(new ModuleBytes { Artifact = ArtifactShipping.Header(artifact) }, context.CancellationToken);
         foreach (var piece in ArtifactShipping.Chunks(artifact.Bytes, chunk))
             await responseStream.WriteAsync(new ModuleBytes { ArtifactChunk = piece }, context.CancellationToken);
+    }
+
+    public override async Task FetchAssets(FetchAssetsRequest request, IServerStreamWriter<ModuleBytes> responseStream, ServerCallContext context)
+    {
+        CheckToken(context);
+        state.AssetFetches.AddOrUpdate(request.Sha256, 1, (_, count) => count + 1);
+        if (state.FetchDelay > TimeSpan.Zero)
+            await Task.Delay(state.FetchDelay, context.CancellationToken);
+        if (!state.Assets.TryGetValue(request.Sha256, out var bytes))
+            throw new RpcException(new Status(StatusCode.NotFound, $"no asset bundle {request.Sha256}"));
+        const int chunk = 16 * 1024;
+        for (var offset = 0; offset < bytes.Length; offset += chunk)
+            await responseStream.WriteAsync(new ModuleBytes { Chunk = ByteString.CopyFrom(bytes, offset, Math.Min(chunk, bytes.Length - offset)) }, context.CancellationToken);
     }
 
     private void CheckToken(ServerCallContext context)

@@ -20,12 +20,14 @@ internal static class DeployCommand
         var timeout = new Option<int?>("--timeout-ms") { Description = "Wall-clock limit per invocation, ms (default: the tenant's quota).", HelpName = "T" };
         var http = new Option<bool>("--http") { Description = "Serve HTTP at the function's URLs (CGI); callers need the tenant's key." };
         var httpPublic = new Option<bool>("--http-public") { Description = "Serve HTTP at the function's URLs (CGI) to anyone, without a key." };
+        var assets = new Option<DirectoryInfo?>("--assets") { Description = "A directory whose files the function reads (read-only, mounted as /).", HelpName = "DIR" };
+        var scratch = new Option<long?>("--scratch-bytes") { Description = "A writable /tmp of at most N bytes for each invocation (default: none).", HelpName = "N" };
 
         var noPreinit = new Option<bool>("--no-preinit") { Description = "Run the module as uploaded even when it exports wizer.initialize (no snapshot at deploy)." };
 
         var command = new Command("deploy", "Deploy the next version of a function; prints its name, version, sha256 and size. The alias 'latest' moves to it.")
         {
-            name, file, env, arg, fuel, memory, timeout, http, httpPublic, noPreinit,
+            name, file, env, arg, fuel, memory, timeout, http, httpPublic, noPreinit, assets, scratch,
         };
         command.SetRemoteAction(Timeout, async (parse, call) =>
         {
@@ -38,15 +40,28 @@ internal static class DeployCommand
                 parse.GetValue(memory),
                 parse.GetValue(timeout),
                 parse.GetValue(httpPublic) ? true : parse.GetValue(http) ? false : null,
-                parse.GetValue(noPreinit));
+                parse.GetValue(noPreinit),
+                parse.GetValue(assets),
+                parse.GetValue(scratch));
             var problems = settings.Problems();
             if (parse.GetValue(http) && parse.GetValue(httpPublic)) problems = [.. problems, "--http and --http-public exclude each other: key-protected or public"];
             if (problems.Count > 0) return await call.UsageAsync(problems);
             if (!settings.File.Exists)
                 return await call.FailAsync(ApiProblem.Local("INVALID_ARGUMENT", $"{settings.File.FullName}: no such file"));
+            if (settings.Assets is { Exists: false } missing)
+                return await call.FailAsync(ApiProblem.Local("INVALID_ARGUMENT", $"{missing.FullName}: no such directory"));
+            byte[]? archive;
+            try
+            {
+                archive = settings.Assets is null ? null : AssetDirectory.Pack(settings.Assets);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                return await call.FailAsync(ApiProblem.Local("INVALID_ARGUMENT", $"--assets: {ex.Message}"));
+            }
 
             var progress = UploadProgress.For(call.Error, settings.File, call.Json);
-            using var content = Content(settings, progress);
+            using var content = Content(settings, progress, archive);
             byte[] body;
             try
             {
@@ -62,21 +77,30 @@ internal static class DeployCommand
         return command;
     }
 
-    /// <summary>The body: the module alone (application/wasm or text/plain), or multipart 'module' + 'config' when any config option is given.</summary>
-    internal static HttpContent Content(DeploySettings settings, UploadProgress? progress)
+    /// <summary>The body: the module alone (application/wasm or text/plain), or multipart 'module' + 'config' (when any config option is given) + 'assets' (a .tar.gz).</summary>
+    internal static HttpContent Content(DeploySettings settings, UploadProgress? progress, byte[]? assets = null)
     {
         var module = new FileUploadContent(settings.File, progress is null ? null : progress.Report);
         module.Headers.ContentType = settings.IsWat
             ? new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" }
             : new MediaTypeHeaderValue("application/wasm");
-        if (!settings.HasConfig) return module;
+        if (!settings.HasConfig && assets is null) return module;
 
-        var config = new ByteArrayContent(settings.ConfigJson());
-        config.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return new MultipartFormDataContent
+        var form = new MultipartFormDataContent { { module, "module", settings.File.Name } };
+        if (settings.HasConfig)
         {
-            { module, "module", settings.File.Name },
-            { config, "config" },
-        };
+            var config = new ByteArrayContent(settings.ConfigJson());
+            config.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            form.Add(config, "config");
+        }
+
+        if (assets is not null)
+        {
+            var archive = new ByteArrayContent(assets);
+            archive.Headers.ContentType = new MediaTypeHeaderValue("application/gzip");
+            form.Add(archive, "assets", "assets.tar.gz");
+        }
+
+        return form;
     }
 }

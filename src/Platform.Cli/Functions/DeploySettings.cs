@@ -13,12 +13,14 @@ internal sealed record DeploySettings(
     int? MemoryMb,
     int? TimeoutMs,
     bool? HttpPublic = null,
-    bool NoPreinit = false)
+    bool NoPreinit = false,
+    DirectoryInfo? Assets = null,
+    long? ScratchBytes = null)
 {
     /// <summary>A <c>.wat</c> file goes as text (the platform compiles WAT), anything else as a binary module.</summary>
     public bool IsWat => File.Extension.Equals(".wat", StringComparison.OrdinalIgnoreCase);
 
-    public bool HasConfig => Env.Count > 0 || Args.Count > 0 || Fuel is not null || MemoryMb is not null || TimeoutMs is not null || HttpPublic is not null || NoPreinit;
+    public bool HasConfig => Env.Count > 0 || Args.Count > 0 || Fuel is not null || MemoryMb is not null || TimeoutMs is not null || HttpPublic is not null || NoPreinit || ScratchBytes is not null;
 
     public IReadOnlyList<string> Problems()
     {
@@ -27,6 +29,7 @@ internal sealed record DeploySettings(
         if (Fuel is <= 0) problems.Add("--fuel must be positive");
         if (MemoryMb is <= 0) problems.Add("--memory-mb must be positive");
         if (TimeoutMs is <= 0) problems.Add("--timeout-ms must be positive");
+        if (ScratchBytes is < 0) problems.Add("--scratch-bytes must not be negative");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pair in Env)
         {
@@ -38,7 +41,7 @@ internal sealed record DeploySettings(
         return problems;
     }
 
-    /// <summary>The <c>config</c> part: <c>{"env":{..},"args":[..],"fuel":n,"memoryMb":n,"timeoutMs":n,"http":{"public":b},"preinit":false}</c>, members present only when given.</summary>
+    /// <summary>The <c>config</c> part: <c>{"env":{..},"args":[..],"fuel":n,"memoryMb":n,"timeoutMs":n,"http":{"public":b},"preinit":false,"scratch":{"maxBytes":n}}</c>, members present only when given.</summary>
     public byte[] ConfigJson()
     {
         using var buffer = new MemoryStream();
@@ -75,6 +78,13 @@ internal sealed record DeploySettings(
             }
 
             if (NoPreinit) writer.WriteBoolean("preinit", false);
+            if (ScratchBytes is { } scratch)
+            {
+                writer.WriteStartObject("scratch");
+                writer.WriteNumber("maxBytes", scratch);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 

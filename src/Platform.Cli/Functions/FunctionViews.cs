@@ -16,6 +16,7 @@ internal static class FunctionViews
             .Add("created", version.Time("createdAt"));
         if (version.Member("config") is { } config) table.Add("config", Config(config));
         if (version.Member("preinit") is { ValueKind: JsonValueKind.Object } preinit) table.Add("preinit", Preinit(preinit));
+        if (version.Member("assets") is { } assets) table.Add("assets", $"{assets.Text("sha256")} ({assets.Text("files")} files, {assets.Text("bytes")} bytes)");
         table.WriteTo(writer);
     }
 

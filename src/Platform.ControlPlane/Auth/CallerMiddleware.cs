@@ -80,6 +80,6 @@ internal sealed class CallerMiddleware(RequestDelegate next, IAuthenticator auth
             ?? throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
         return body == BodyAllowance.Invocation
             ? quotas.MaxInputBytes + o.EnvelopeOverheadBytes
-            : quotas.MaxModuleBytes + o.MultipartOverheadBytes;
+            : quotas.MaxModuleBytes + Assets.AssetUpload.ArchiveLimit(quotas) + o.MultipartOverheadBytes;
     }
 }

@@ -19,7 +19,7 @@ internal enum BodyAllowance
     /// <summary>The tenant's <c>maxInputBytes</c> plus <see cref="ControlPlaneOptions.EnvelopeOverheadBytes"/>.</summary>
     Invocation,
 
-    /// <summary>The tenant's <c>maxModuleBytes</c> plus <see cref="ControlPlaneOptions.MultipartOverheadBytes"/>.</summary>
+    /// <summary>The tenant's <c>maxModuleBytes</c>, the largest asset archive its asset quotas allow, and <see cref="ControlPlaneOptions.MultipartOverheadBytes"/>.</summary>
     Upload,
 }
 

@@ -9,7 +9,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Cluster;
 
 /// <summary><c>platform.v1.ClusterService</c>: worker registration, heartbeats and module fetches.</summary>
-internal sealed class ClusterGrpcService(WorkerRegistry registry, IFunctionCatalog catalog, ArtifactSigning artifacts, IOptions<ClusterOptions> options, TimeProvider time) : V1.ClusterService.ClusterServiceBase
+internal sealed class ClusterGrpcService(WorkerRegistry registry, IFunctionCatalog catalog, ArtifactSigning artifacts, Assets.AssetStore assets, IOptions<ClusterOptions> options, TimeProvider time) : V1.ClusterService.ClusterServiceBase
 {
     private const int ChunkBytes = 64 * 1024;
 
@@ -43,11 +43,7 @@ internal sealed class ClusterGrpcService(WorkerRegistry registry, IFunctionCatal
     {
         var module = await catalog.GetModuleAsync(request.Sha256 ?? "", context.CancellationToken)
             ?? throw PlatformException.NotFound($"no module with SHA-256 {request.Sha256}");
-        for (var offset = 0; offset < module.Bytes.Length; offset += ChunkBytes)
-        {
-            var length = Math.Min(ChunkBytes, module.Bytes.Length - offset);
-            await responseStream.WriteAsync(new V1.ModuleBytes { Chunk = ByteString.CopyFrom(module.Bytes, offset, length) }, context.CancellationToken);
-        }
+        await StreamAsync(module.Bytes, responseStream, context.CancellationToken);
 
         // Only for the worker's own fingerprint: an artifact of another engine is of no use to it.
         if (string.IsNullOrEmpty(request.EngineFingerprint) || artifacts.TryGet(module.Sha256, request.EngineFingerprint) is not { } artifact)
@@ -55,5 +51,21 @@ internal sealed class ClusterGrpcService(WorkerRegistry registry, IFunctionCatal
         await responseStream.WriteAsync(new V1.ModuleBytes { Artifact = ArtifactWire.Header(artifact) }, context.CancellationToken);
         foreach (var chunk in ArtifactWire.Chunks(artifact))
             await responseStream.WriteAsync(new V1.ModuleBytes { ArtifactChunk = chunk }, context.CancellationToken);
+    }
+
+    public override async Task FetchAssets(V1.FetchAssetsRequest request, IServerStreamWriter<V1.ModuleBytes> responseStream, ServerCallContext context)
+    {
+        var content = await assets.GetContentAsync(request.Sha256 ?? "", context.CancellationToken)
+            ?? throw PlatformException.NotFound($"no asset bundle with SHA-256 {request.Sha256}");
+        await StreamAsync(content, responseStream, context.CancellationToken);
+    }
+
+    private static async Task StreamAsync(byte[] bytes, IServerStreamWriter<V1.ModuleBytes> responseStream, CancellationToken cancellationToken)
+    {
+        for (var offset = 0; offset < bytes.Length; offset += ChunkBytes)
+        {
+            var length = Math.Min(ChunkBytes, bytes.Length - offset);
+            await responseStream.WriteAsync(new V1.ModuleBytes { Chunk = ByteString.CopyFrom(bytes, offset, length) }, cancellationToken);
+        }
     }
 }

@@ -9,6 +9,9 @@ public sealed record FunctionVersionInfo(string Name, int Version, string Sha256
     /// <summary>The module workers run: the snapshot when there is one.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string RunningSha256 => Preinit.Sha256 ?? Sha256;
+
+    /// <summary>The version's read-only files; null when it has none.</summary>
+    public Assets.VersionAssets? Assets { get; init; }
 }
 
 /// <summary>
@@ -46,7 +49,11 @@ public sealed record FunctionDetails(
 public sealed record ModuleContent(string Sha256, byte[] Bytes);
 
 /// <summary>What an invocation needs to know about <c>name[@version|alias]</c>.</summary>
-public sealed record ResolvedFunction(Guid TenantId, Guid FunctionId, string Name, int Version, string ModuleSha256, long SizeBytes, FunctionConfig Config);
+public sealed record ResolvedFunction(Guid TenantId, Guid FunctionId, string Name, int Version, string ModuleSha256, long SizeBytes, FunctionConfig Config)
+{
+    /// <summary>SHA-256 of the version's asset bundle; null when it has none.</summary>
+    public string? AssetsSha256 { get; init; }
+}
 
 /// <summary>An alias after it was set.</summary>
 public sealed record FunctionAlias(string Function, string Name, int Version);

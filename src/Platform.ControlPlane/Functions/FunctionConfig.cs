@@ -3,7 +3,7 @@ namespace Platform.ControlPlane.Functions;
 /// <summary>
 /// A version's configuration, pinned with it. Limits left null mean "the tenant's quota at
 /// invocation time"; a set limit is at most the tenant's quota when the version was created.
-/// JSON: <c>{ "env": {..}, "args": [..], "fuel": n, "memoryMb": n, "timeoutMs": n, "http": { "public": b }, "record": "failures", "preinit": false }</c>.
+/// JSON: <c>{ "env": {..}, "args": [..], "fuel": n, "memoryMb": n, "timeoutMs": n, "http": { "public": b }, "record": "failures", "preinit": false, "scratch": { "maxBytes": n } }</c>.
 /// </summary>
 public sealed record FunctionConfig
 {
@@ -34,6 +34,12 @@ public sealed record FunctionConfig
     /// </summary>
     public bool? Preinit { get; init; }
 
+    /// <summary>Null (or a limit of 0): the version's invocations get no scratch directory.</summary>
+    public ScratchConfig? Scratch { get; init; }
+
+    /// <summary>Bytes of the per-invocation scratch directory; 0: none.</summary>
+    public long ScratchMaxBytes => Scratch?.MaxBytes ?? 0;
+
     /// <summary>Whether an invocation that ended <paramref name="ok"/> keeps its recording.</summary>
     public bool Keeps(bool ok) => Record == RecordModes.All || (Record == RecordModes.Failures && !ok);
 }
@@ -45,6 +51,9 @@ public static class RecordModes
     public const string Failures = "failures";
     public const string All = "all";
 }
+
+/// <summary>A writable in-memory <c>/tmp</c> of at most <see cref="MaxBytes"/> for each invocation, discarded after it.</summary>
+public sealed record ScratchConfig(long MaxBytes);
 
 /// <summary>The version serves HTTP at its URLs; <see cref="Public"/> admits callers without the tenant's key.</summary>
 public sealed record HttpTriggerConfig(bool Public);

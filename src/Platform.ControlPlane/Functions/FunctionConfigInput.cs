@@ -28,6 +28,8 @@ internal sealed class FunctionConfigInput
 
     public bool? Preinit { get; set; }
 
+    public ScratchConfigInput? Scratch { get; set; }
+
     /// <summary>Checks every rule against the tenant's quotas; throws INVALID_ARGUMENT naming the field.</summary>
     public FunctionConfig Validate(EffectiveQuotas quotas, string prefix = "config")
     {
@@ -78,7 +80,21 @@ internal sealed class FunctionConfigInput
             RecordModes.Failures or RecordModes.All => Record,
             _ => throw Invalid($"{prefix}.record", $"{prefix}.record must be \"none\", \"failures\" or \"all\""),
         };
-        return new FunctionConfig { Env = env, Args = args, Fuel = Fuel, MemoryMb = MemoryMb, TimeoutMs = TimeoutMs, Http = http, Record = record, Preinit = Preinit == false ? false : null };
+        var scratch = ValidateScratch(quotas, $"{prefix}.scratch");
+        return new FunctionConfig { Env = env, Args = args, Fuel = Fuel, MemoryMb = MemoryMb, TimeoutMs = TimeoutMs, Http = http, Record = record, Preinit = Preinit == false ? false : null, Scratch = scratch };
+    }
+
+    private ScratchConfig? ValidateScratch(EffectiveQuotas quotas, string field)
+    {
+        if (Scratch is null)
+            return null;
+        if (Scratch.MaxBytes is not { } maxBytes)
+            throw Invalid($"{field}.maxBytes", $"{field}.maxBytes is required (0 for no scratch directory)");
+        if (maxBytes < 0)
+            throw Invalid($"{field}.maxBytes", $"{field}.maxBytes must not be negative");
+        if (maxBytes > quotas.MaxScratchBytes)
+            throw new PlatformException(ErrorCode.QuotaExceeded, $"{field}.maxBytes ({maxBytes}) exceeds the tenant's maxScratchBytes quota ({quotas.MaxScratchBytes})", "maxScratchBytes");
+        return maxBytes == 0 ? null : new ScratchConfig(maxBytes);
     }
 
     private static void CheckLimit(long? value, long quota, string field, string quotaName)
@@ -94,6 +110,12 @@ internal sealed class FunctionConfigInput
     private static string Shown(string value) => value.Length <= 64 ? value.Replace("\0", "\\0", StringComparison.Ordinal) : value[..64] + "...";
 
     private static PlatformException Invalid(string field, string message) => PlatformException.InvalidArgument(field, message);
+}
+
+/// <summary><c>"scratch": { "maxBytes": n }</c>: 0 to the tenant's <c>maxScratchBytes</c>.</summary>
+internal sealed class ScratchConfigInput
+{
+    public long? MaxBytes { get; set; }
 }
 
 /// <summary><c>"http": { "public": true|false }</c>; <c>public</c> defaults to false (the tenant's key is required).</summary>

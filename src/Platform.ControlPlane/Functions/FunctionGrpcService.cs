@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Platform.ControlPlane.Assets;
 using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Cluster;
 using Platform.ControlPlane.Errors;
@@ -31,19 +32,40 @@ internal sealed class FunctionGrpcService(TenantStore tenants, ITenantDirectory 
         var config = ProtoMapping.ToInput(header.Config).Validate(quotas);
 
         using var collected = new MemoryStream();
+        using var archive = new MemoryStream();
+        var archiveLimit = AssetUpload.ArchiveLimit(quotas);
         while (await requestStream.MoveNext(token))
         {
             var message = requestStream.Current;
-            if (message.PayloadCase != V1.DeployFunctionRequest.PayloadOneofCase.Chunk)
-                throw PlatformException.InvalidArgument("header", "only the first message may carry a header");
-            if (collected.Length + message.Chunk.Length > quotas.MaxModuleBytes)
-                throw ModuleUpload.TooLarge(quotas.MaxModuleBytes);
-            message.Chunk.WriteTo(collected);
+            switch (message.PayloadCase)
+            {
+                case V1.DeployFunctionRequest.PayloadOneofCase.Chunk when archive.Length == 0:
+                    if (collected.Length + message.Chunk.Length > quotas.MaxModuleBytes)
+                        throw ModuleUpload.TooLarge(quotas.MaxModuleBytes);
+                    message.Chunk.WriteTo(collected);
+                    break;
+                case V1.DeployFunctionRequest.PayloadOneofCase.Chunk:
+                    throw PlatformException.InvalidArgument("chunk", "module chunks must all come before the first assets_chunk");
+                case V1.DeployFunctionRequest.PayloadOneofCase.AssetsChunk:
+                    if (archive.Length + message.AssetsChunk.Length > archiveLimit)
+                        throw AssetUpload.TooLarge(quotas, $"the archive is larger than {archiveLimit} bytes");
+                    message.AssetsChunk.WriteTo(archive);
+                    break;
+                default:
+                    throw PlatformException.InvalidArgument("header", "only the first message may carry a header");
+            }
+        }
+
+        UploadedAssets? assets = null;
+        if (archive.Length > 0)
+        {
+            archive.Position = 0;
+            assets = await AssetUpload.ReadAsync(archive, quotas, token);
         }
 
         var module = await check.ValidateAsync(collected.GetBuffer().AsMemory(0, (int)collected.Length), quotas.MaxModuleBytes, caller.TenantId, token);
         var snapshot = await preinit.RunAsync(module, caller, name, config, quotas, token);
-        var version = await store.DeployAsync(caller.TenantId, name, module, snapshot, config, quotas, token);
+        var version = await store.DeployAsync(caller.TenantId, name, module, snapshot, assets, config, quotas, token);
         // Answered once the function is ready on the workers placement assigned (each push bounded by Platform:Cluster:PushTimeout).
         var running = snapshot?.Module ?? module;
         await pusher.PushAsync(new ModuleContent(running.Sha256, running.Bytes), token);

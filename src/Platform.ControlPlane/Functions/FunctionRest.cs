@@ -35,7 +35,7 @@ internal static class FunctionRest
             .RequireCaller(CallerRequirement.TenantUpload)
             .DocumentsBody<byte[]>("application/wasm", "text/plain", "multipart/form-data")
             .Produces<FunctionVersionInfo>(StatusCodes.Status201Created)
-            .WithSummary("Deploy the next version of a function (module as application/wasm, WAT as text/plain, or multipart 'module' + 'config')");
+            .WithSummary("Deploy the next version of a function (module as application/wasm, WAT as text/plain, or multipart 'module' + 'config' + 'assets' (.tar or .tar.gz))");
         functions.MapGet("", ListAsync).Produces<FunctionListResponse>()
             .WithSummary("List the tenant's functions by name, one page (?limit=1..200, default 50; ?cursor=the previous page's nextCursor)");
         functions.MapGet("/{name}", GetAsync).Produces<FunctionDetails>()
@@ -68,11 +68,11 @@ internal static class FunctionRest
         NameRules.Require(name, "name");
         var quotas = await tenants.GetQuotasAsync(caller.TenantId, cancellationToken)
             ?? throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
-        var (source, configInput) = await ModuleUpload.ReadAsync(http.Request, quotas.MaxModuleBytes, options.Value.MultipartOverheadBytes, cancellationToken);
+        var (source, configInput, assets) = await ModuleUpload.ReadAsync(http.Request, quotas, options.Value.MultipartOverheadBytes, cancellationToken);
         var config = (configInput ?? new FunctionConfigInput()).Validate(quotas);
         var module = await check.ValidateAsync(source, quotas.MaxModuleBytes, caller.TenantId, cancellationToken);
         var snapshot = await preinit.RunAsync(module, caller, name, config, quotas, cancellationToken);
-        var version = await store.DeployAsync(caller.TenantId, name, module, snapshot, config, quotas, cancellationToken);
+        var version = await store.DeployAsync(caller.TenantId, name, module, snapshot, assets, config, quotas, cancellationToken);
         // Answered once the function is ready on the workers placement assigned (each push bounded by Platform:Cluster:PushTimeout).
         var running = snapshot?.Module ?? module;
         await pusher.PushAsync(new ModuleContent(running.Sha256, running.Bytes), cancellationToken);

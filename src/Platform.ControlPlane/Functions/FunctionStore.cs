@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using Npgsql;
+using Platform.ControlPlane.Assets;
 using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Json;
@@ -25,10 +26,11 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
     /// <c>latest</c>. The tenant row is locked first (every deploy of the tenant queues behind
     /// it, so the function-count and stored-bytes quotas hold under concurrency), then the
     /// function row (concurrent deploys of one name get consecutive versions, and the
-    /// versions-per-function quota holds), then the module hashes (see <see cref="ModuleLocks"/>).
-    /// With a <paramref name="snapshot"/> the version runs it and keeps <paramref name="module"/> as its upload.
+    /// versions-per-function quota holds), then the module hashes and the assets' hash (see
+    /// <see cref="ModuleLocks"/>). With a <paramref name="snapshot"/> the version runs it and keeps
+    /// <paramref name="module"/> as its upload. A bundle counts in the stored bytes once per tenant, like a module.
     /// </summary>
-    public async Task<FunctionVersionInfo> DeployAsync(Guid tenantId, string name, ValidatedModule module, Preinit.PreparedSnapshot? snapshot, FunctionConfig config, EffectiveQuotas quotas, CancellationToken cancellationToken) =>
+    public async Task<FunctionVersionInfo> DeployAsync(Guid tenantId, string name, ValidatedModule module, Preinit.PreparedSnapshot? snapshot, UploadedAssets? assets, FunctionConfig config, EffectiveQuotas quotas, CancellationToken cancellationToken) =>
         Changed(tenantId, name, await db.InTransactionAsync(async (connection, transaction, token) =>
         {
             var now = ApiKeyStore.TruncateToMicroseconds(timeProvider.GetUtcNow());
@@ -59,34 +61,42 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                     throw QuotaExceeded("maxVersionsPerFunction", $"function '{name}' already has {versions} versions; its tenant's maxVersionsPerFunction quota is {quotas.MaxVersionsPerFunction} (delete old versions to make room)");
             }
 
-            // The module that runs (the snapshot when pre-initialised) and the upload: both are stored and counted.
+            // The module that runs (the snapshot when pre-initialised), the upload and the assets: all are stored and counted.
             var runs = snapshot?.Module ?? module;
             ValidatedModule[] modules = snapshot is null ? [module] : [module, snapshot.Module];
             foreach (var stored in modules.DistinctBy(m => m.Sha256).OrderBy(m => m.Sha256, StringComparer.Ordinal))
                 await connection.ExecuteAsync(Db.Command(ModuleLocks.TakeShared, new { space = ModuleLocks.Space, key = ModuleLocks.Key(stored.Sha256) }, token, transaction));
+            if (assets is not null)
+                await AssetStore.LockAsync(connection, transaction, assets, token);
             var hashes = modules.Select(m => m.Sha256).Distinct(StringComparer.Ordinal).ToArray();
-            var usage = await connection.QuerySingleAsync<(long Bytes, int Referenced)>(Db.Command(
+            var usage = await connection.QuerySingleAsync<(long Bytes, int Referenced, bool AssetsReferenced)>(Db.Command(
                 """
-                WITH referenced AS (
-                    SELECT v.module_sha256 AS sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
-                    WHERE f.tenant_id = @tenantId
+                WITH versions AS (
+                    SELECT v.module_sha256, v.original_sha256, v.assets_sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
+                    WHERE f.tenant_id = @tenantId),
+                referenced AS (
+                    SELECT module_sha256 AS sha256 FROM versions
                     UNION
-                    SELECT v.original_sha256 FROM function_versions v JOIN functions f ON f.id = v.function_id
-                    WHERE f.tenant_id = @tenantId AND v.original_sha256 IS NOT NULL)
-                SELECT (coalesce(sum(m.size_bytes), 0)
+                    SELECT original_sha256 FROM versions WHERE original_sha256 IS NOT NULL),
+                referenced_assets AS (SELECT DISTINCT assets_sha256 FROM versions WHERE assets_sha256 IS NOT NULL)
+                SELECT ((SELECT coalesce(sum(m.size_bytes), 0) FROM modules m JOIN referenced r ON r.sha256 = m.sha256)
+                        + (SELECT coalesce(sum(a.size_bytes), 0) FROM assets a JOIN referenced_assets r ON r.assets_sha256 = a.sha256)
                         + (SELECT coalesce(sum(x.size_bytes), 0) FROM invocation_recordings x WHERE x.tenant_id = @tenantId))::bigint AS bytes,
-                       (SELECT count(*) FROM referenced r WHERE r.sha256 = ANY(@hashes))::int AS referenced
-                FROM modules m JOIN referenced r ON r.sha256 = m.sha256
-                """, new { tenantId, hashes }, token, transaction));
+                       (SELECT count(*) FROM referenced r WHERE r.sha256 = ANY(@hashes))::int AS referenced,
+                       EXISTS (SELECT 1 FROM referenced_assets r WHERE r.assets_sha256 = @assetsSha256) AS assets_referenced
+                """, new { tenantId, hashes, assetsSha256 = assets?.Sha256 }, token, transaction));
             var referenced = usage.Referenced == hashes.Length ? hashes : (await connection.QueryAsync<string>(Db.Command(
                 """
                 SELECT h FROM unnest(@hashes::text[]) AS h WHERE EXISTS (
                     SELECT 1 FROM function_versions v JOIN functions f ON f.id = v.function_id
                     WHERE f.tenant_id = @tenantId AND (v.module_sha256 = h OR v.original_sha256 = h))
                 """, new { tenantId, hashes }, token, transaction))).ToArray();
-            var added = modules.DistinctBy(m => m.Sha256).Where(m => !referenced.Contains(m.Sha256)).Sum(m => (long)m.Bytes.Length);
+            var added = modules.DistinctBy(m => m.Sha256).Where(m => !referenced.Contains(m.Sha256)).Sum(m => (long)m.Bytes.Length)
+                + (assets is null || usage.AssetsReferenced ? 0 : assets.Canonical.Length);
             if (added > 0 && usage.Bytes + added > quotas.MaxStoredBytes)
-                throw QuotaExceeded("maxStoredBytes", $"the tenant's modules and replay recordings take {usage.Bytes} bytes; {added} more{(snapshot is null ? "" : " (the module and its pre-initialised snapshot)")} would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
+                throw QuotaExceeded("maxStoredBytes", $"the tenant's modules, assets and replay recordings take {usage.Bytes} bytes; {added} more{(snapshot is null ? "" : " (the module and its pre-initialised snapshot)")} would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
+            if (assets is not null)
+                await AssetStore.InsertIfMissingAsync(connection, transaction, assets, now.UtcDateTime, token);
 
             foreach (var stored in modules.DistinctBy(m => m.Sha256))
             {
@@ -101,8 +111,8 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             var version = function.LatestVersion + 1;
             await connection.ExecuteAsync(Db.Command(
                 """
-                INSERT INTO function_versions (function_id, version, module_sha256, config, created_at, original_sha256, preinit_fuel)
-                VALUES (@Id, @version, @runs, @config::jsonb, @now, @original, @fuel);
+                INSERT INTO function_versions (function_id, version, module_sha256, assets_sha256, config, created_at, original_sha256, preinit_fuel)
+                VALUES (@Id, @version, @runs, @assetsSha256, @config::jsonb, @now, @original, @fuel);
                 UPDATE functions SET latest_version = @version, updated_at = @now WHERE id = @Id;
                 INSERT INTO function_aliases (function_id, alias, version, updated_at) VALUES (@Id, 'latest', @version, @now)
                 ON CONFLICT (function_id, alias) DO UPDATE SET version = EXCLUDED.version, updated_at = EXCLUDED.updated_at;
@@ -112,6 +122,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                     function.Id,
                     version,
                     runs = runs.Sha256,
+                    assetsSha256 = assets?.Sha256,
                     config = ApiJson.SerializeConfig(config),
                     now = now.UtcDateTime,
                     original = snapshot is null ? null : module.Sha256,
@@ -123,6 +134,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                 Preinit = snapshot is null
                     ? PreinitInfo.NotRun(config)
                     : new PreinitInfo(true, snapshot.Module.Sha256, snapshot.Module.Bytes.Length, snapshot.FuelConsumed, null),
+                Assets = assets?.View,
             };
         }, cancellationToken));
 
@@ -153,9 +165,11 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             var versions = (await connection.QueryAsync<VersionRow>(Db.Command(
                 """
                 SELECT v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at,
-                       v.original_sha256, o.size_bytes AS original_size_bytes, v.preinit_fuel
+                       v.original_sha256, o.size_bytes AS original_size_bytes, v.preinit_fuel,
+                       v.assets_sha256, a.file_bytes AS asset_bytes, a.file_count AS asset_files
                 FROM function_versions v JOIN modules m ON m.sha256 = v.module_sha256
                 LEFT JOIN modules o ON o.sha256 = v.original_sha256
+                LEFT JOIN assets a ON a.sha256 = v.assets_sha256
                 WHERE v.function_id = @Id AND v.version > @after ORDER BY v.version LIMIT @take
                 """, new { function.Id, after, take = page.Limit + 1 }, token))).ToList();
             var aliases = await connection.QueryAsync<(string Alias, int Version)>(Db.Command(
@@ -250,7 +264,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
         {
             var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(Db.Command(
                 ResolveSql(parsed, withContent: false), new { tenantId, name, parsed.Version, parsed.Alias }, token));
-            return row is null ? null : new ResolvedFunction(tenantId, row.FunctionId, name, row.Version, row.ModuleSha256, row.SizeBytes, ApiJson.DeserializeConfig(row.Config));
+            return row is null ? null : new ResolvedFunction(tenantId, row.FunctionId, name, row.Version, row.ModuleSha256, row.SizeBytes, ApiJson.DeserializeConfig(row.Config)) { AssetsSha256 = row.AssetsSha256 };
         }, cancellationToken);
     }
 
@@ -281,11 +295,13 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             : "v.version = (SELECT a.version FROM function_aliases a WHERE a.function_id = f.id AND a.alias = @Alias)";
         return $"""
             SELECT f.id AS function_id, v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at,
-                   v.original_sha256, o.size_bytes AS original_size_bytes, v.preinit_fuel{content}
+                   v.original_sha256, o.size_bytes AS original_size_bytes, v.preinit_fuel{content},
+                   v.assets_sha256, a.file_bytes AS asset_bytes, a.file_count AS asset_files
             FROM functions f
             JOIN function_versions v ON v.function_id = f.id
             JOIN modules m ON m.sha256 = v.module_sha256
             LEFT JOIN modules o ON o.sha256 = v.original_sha256
+            LEFT JOIN assets a ON a.sha256 = v.assets_sha256
             WHERE f.tenant_id = @tenantId AND f.name = @name AND {versionFilter}
             """;
     }
@@ -328,16 +344,21 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
         public string? OriginalSha256 { get; set; }
         public long? OriginalSizeBytes { get; set; }
         public long? PreinitFuel { get; set; }
+        public string? AssetsSha256 { get; set; }
+        public long? AssetBytes { get; set; }
+        public int? AssetFiles { get; set; }
 
         /// <summary>The upload's hash and size; <see cref="FunctionVersionInfo.Preinit"/> names the snapshot that runs, if any.</summary>
         public FunctionVersionInfo ToInfo(string name)
         {
             var config = ApiJson.DeserializeConfig(Config);
+            var assets = AssetsSha256 is null ? null : new VersionAssets(AssetsSha256, AssetBytes ?? 0, AssetFiles ?? 0);
             return OriginalSha256 is null
-                ? new(name, Version, ModuleSha256, SizeBytes, config, ApiKeyStore.Utc(CreatedAt)) { Preinit = PreinitInfo.NotRun(config) }
+                ? new(name, Version, ModuleSha256, SizeBytes, config, ApiKeyStore.Utc(CreatedAt)) { Preinit = PreinitInfo.NotRun(config), Assets = assets }
                 : new(name, Version, OriginalSha256, OriginalSizeBytes ?? 0, config, ApiKeyStore.Utc(CreatedAt))
                 {
                     Preinit = new PreinitInfo(true, ModuleSha256, SizeBytes, PreinitFuel, null),
+                    Assets = assets,
                 };
         }
     }

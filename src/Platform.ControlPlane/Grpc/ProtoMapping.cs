@@ -27,7 +27,10 @@ internal static class ProtoMapping
         q.HasManagementBurst ? q.ManagementBurst : null,
         q.HasHistoryRetentionHours ? q.HistoryRetentionHours : null,
         q.HasMaxHistoryRecords ? q.MaxHistoryRecords : null,
-        q.HasMaxRecordingBytes ? q.MaxRecordingBytes : null);
+        q.HasMaxRecordingBytes ? q.MaxRecordingBytes : null,
+        q.HasMaxAssetBytes ? q.MaxAssetBytes : null,
+        q.HasMaxAssetFiles ? q.MaxAssetFiles : null,
+        q.HasMaxScratchBytes ? q.MaxScratchBytes : null);
 
     public static V1.Quotas ToProto(QuotaSet q)
     {
@@ -50,6 +53,9 @@ internal static class ProtoMapping
         if (q.HistoryRetentionHours is { } retention) p.HistoryRetentionHours = retention;
         if (q.MaxHistoryRecords is { } maxRecords) p.MaxHistoryRecords = maxRecords;
         if (q.MaxRecordingBytes is { } maxRecordingBytes) p.MaxRecordingBytes = maxRecordingBytes;
+        if (q.MaxAssetBytes is { } maxAssetBytes) p.MaxAssetBytes = maxAssetBytes;
+        if (q.MaxAssetFiles is { } maxAssetFiles) p.MaxAssetFiles = maxAssetFiles;
+        if (q.MaxScratchBytes is { } maxScratchBytes) p.MaxScratchBytes = maxScratchBytes;
         return p;
     }
 
@@ -90,6 +96,7 @@ internal static class ProtoMapping
         Http = c.Http is null ? null : new HttpTriggerConfigInput { Public = c.Http.Public },
         Record = c.Record,
         Preinit = c.HasPreinit ? c.Preinit : null,
+        Scratch = c.Scratch is null ? null : new ScratchConfigInput { MaxBytes = c.Scratch.MaxBytes },
     };
 
     public static V1.FunctionConfig ToProto(FunctionConfig c)
@@ -101,6 +108,7 @@ internal static class ProtoMapping
         if (c.Http is { } http) p.Http = new V1.HttpTrigger { Public = http.Public };
         if (c.Record is { } record) p.Record = record;
         if (c.Preinit is { } preinit) p.Preinit = preinit;
+        if (c.Scratch is { } scratch) p.Scratch = new V1.Scratch { MaxBytes = scratch.MaxBytes };
         return p;
     }
 
@@ -120,6 +128,7 @@ internal static class ProtoMapping
             FuelConsumed = v.Preinit.FuelConsumed ?? 0,
             Reason = v.Preinit.Reason ?? "",
         },
+        Assets = v.Assets is { } assets ? new V1.VersionAssets { Sha256 = assets.Sha256, Bytes = assets.Bytes, Files = assets.Files } : null,
     };
 
     public static V1.FunctionSummary ToProto(FunctionSummary f) => new()

@@ -137,6 +137,7 @@ internal sealed partial class InvocationRouter(
             Env = { function.Config.Env.ToDictionary() },
             Limits = limits,
             Record = function.Config.Record is not null,
+            AssetsSha256 = function.AssetsSha256 ?? "",
         };
         if (input.Environment is { } environment)
         {
@@ -196,6 +197,8 @@ internal sealed partial class InvocationRouter(
         TimeoutMs = Math.Min(config.TimeoutMs ?? quotas.MaxTimeoutMs, quotas.MaxTimeoutMs),
         MaxOutputBytes = (int)Math.Min(quotas.MaxOutputBytes, int.MaxValue),
         MaxLogBytes = MaxLogBytes,
+        // A scratch limit set under a higher quota is held to today's quota, like the other limits.
+        ScratchMaxBytes = Math.Min(config.ScratchMaxBytes, quotas.MaxScratchBytes),
     };
 
     private static InvocationReply ToReply(V1.WorkerInvokeRequest request, V1.WorkerInvokeResponse response, WorkerInfo worker) => new(

@@ -12,12 +12,13 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Modules;
 
 /// <summary>
-/// Deletes modules that no version and no replay recording references, every <see cref="ModuleCollectionOptions.Interval"/>.
+/// Deletes modules that no version and no replay recording references, and asset bundles that no
+/// version references, every <see cref="ModuleCollectionOptions.Interval"/>.
 /// Race-safe against an upload of the same bytes (and a recording naming them: the history flusher
 /// holds the same lock) through <see cref="ModuleLocks"/>: candidates are
 /// locked (skipping any an upload holds) in one statement and deleted, if still unreferenced, in the
 /// next, whose snapshot sees every version committed before the locks were taken. Then the live
-/// workers are asked to evict the collected modules (best effort: a worker that misses it keeps an
+/// workers are asked to evict the collected modules and bundles (best effort: a worker that misses it keeps an
 /// artifact nothing routes to; a re-upload of the same bytes is pushed or fetched again).
 /// </summary>
 internal sealed partial class ModuleCollector(
@@ -30,6 +31,38 @@ internal sealed partial class ModuleCollector(
     ILogger<ModuleCollector> logger) : BackgroundService
 {
     private static readonly TimeSpan EvictTimeout = TimeSpan.FromSeconds(5);
+
+    private static readonly Collectable Modules = new(
+        """
+        SELECT m.sha256 FROM modules m
+        WHERE NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.module_sha256 = m.sha256)
+          AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.original_sha256 = m.sha256)
+          AND NOT EXISTS (SELECT 1 FROM invocation_recordings r WHERE r.module_sha256 = m.sha256)
+          AND m.sha256 <> ALL(@skipped)
+        ORDER BY m.sha256 LIMIT @batchSize
+        """,
+        """
+        DELETE FROM modules m
+        WHERE m.sha256 = ANY(@locked)
+          AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.module_sha256 = m.sha256)
+          AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.original_sha256 = m.sha256)
+          AND NOT EXISTS (SELECT 1 FROM invocation_recordings r WHERE r.module_sha256 = m.sha256)
+        RETURNING m.sha256
+        """);
+
+    private static readonly Collectable Assets = new(
+        """
+        SELECT a.sha256 FROM assets a
+        WHERE NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.assets_sha256 = a.sha256)
+          AND a.sha256 <> ALL(@skipped)
+        ORDER BY a.sha256 LIMIT @batchSize
+        """,
+        """
+        DELETE FROM assets a
+        WHERE a.sha256 = ANY(@locked)
+          AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.assets_sha256 = a.sha256)
+        RETURNING a.sha256
+        """);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,33 +94,12 @@ internal sealed partial class ModuleCollector(
         }
     }
 
-    /// <summary>One collection: every unreferenced module not being uploaded right now. Returns the hashes deleted.</summary>
+    /// <summary>One collection: every unreferenced module and asset bundle not being uploaded right now. Returns the hashes deleted.</summary>
     public async Task<IReadOnlyList<string>> CollectAsync(CancellationToken cancellationToken)
     {
         var collected = new List<string>();
-        var batchSize = options.Value.BatchSize;
-        var skipped = new HashSet<string>(StringComparer.Ordinal);
-        while (true)
-        {
-            var candidates = await db.RunAsync(async (connection, token) => (await connection.QueryAsync<string>(Db.Command(
-                """
-                SELECT m.sha256 FROM modules m
-                WHERE NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.module_sha256 = m.sha256)
-                  AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.original_sha256 = m.sha256)
-                  AND NOT EXISTS (SELECT 1 FROM invocation_recordings r WHERE r.module_sha256 = m.sha256)
-                  AND m.sha256 <> ALL(@skipped)
-                ORDER BY m.sha256 LIMIT @batchSize
-                """, new { skipped = skipped.ToArray(), batchSize }, token))).ToArray(), cancellationToken);
-            if (candidates.Length == 0)
-                break;
-            var deleted = await db.InTransactionAsync((connection, transaction, token) => DeleteUnreferencedAsync(connection, transaction, candidates, token), cancellationToken);
-            collected.AddRange(deleted);
-            // A candidate an upload holds, or one a version now references, is left for the next collection.
-            skipped.UnionWith(candidates.Except(deleted, StringComparer.Ordinal));
-            if (candidates.Length < batchSize)
-                break;
-        }
-
+        collected.AddRange(await CollectAsync(Modules, cancellationToken));
+        collected.AddRange(await CollectAsync(Assets, cancellationToken));
         if (collected.Count > 0)
         {
             LogCollected(logger, collected.Count);
@@ -98,26 +110,40 @@ internal sealed partial class ModuleCollector(
         return collected;
     }
 
+    private async Task<List<string>> CollectAsync(Collectable kind, CancellationToken cancellationToken)
+    {
+        var collected = new List<string>();
+        var batchSize = options.Value.BatchSize;
+        var skipped = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var candidates = await db.RunAsync(async (connection, token) => (await connection.QueryAsync<string>(Db.Command(
+                kind.Candidates, new { skipped = skipped.ToArray(), batchSize }, token))).ToArray(), cancellationToken);
+            if (candidates.Length == 0)
+                break;
+            var deleted = await db.InTransactionAsync((connection, transaction, token) => DeleteUnreferencedAsync(connection, transaction, kind, candidates, token), cancellationToken);
+            collected.AddRange(deleted);
+            // A candidate an upload holds, or one a version now references, is left for the next collection.
+            skipped.UnionWith(candidates.Except(deleted, StringComparer.Ordinal));
+            if (candidates.Length < batchSize)
+                break;
+        }
+
+        return collected;
+    }
+
     /// <summary>
     /// Two statements on purpose: under READ COMMITTED the DELETE takes its snapshot after the
     /// locks are held, so it sees the version of any upload that held one before.
     /// </summary>
-    private static async Task<List<string>> DeleteUnreferencedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] candidates, CancellationToken cancellationToken)
+    private static async Task<List<string>> DeleteUnreferencedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Collectable kind, string[] candidates, CancellationToken cancellationToken)
     {
         var locked = (await connection.QueryAsync<string>(Db.Command(
             "SELECT u.sha256 FROM unnest(@candidates::text[], @keys::int[]) AS u(sha256, key) WHERE pg_try_advisory_xact_lock(@space, u.key)",
             new { candidates, keys = candidates.Select(ModuleLocks.Key).ToArray(), space = ModuleLocks.Space }, cancellationToken, transaction))).ToArray();
         if (locked.Length == 0)
             return [];
-        return (await connection.QueryAsync<string>(Db.Command(
-            """
-            DELETE FROM modules m
-            WHERE m.sha256 = ANY(@locked)
-              AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.module_sha256 = m.sha256)
-              AND NOT EXISTS (SELECT 1 FROM function_versions v WHERE v.original_sha256 = m.sha256)
-              AND NOT EXISTS (SELECT 1 FROM invocation_recordings r WHERE r.module_sha256 = m.sha256)
-            RETURNING m.sha256
-            """, new { locked }, cancellationToken, transaction))).ToList();
+        return (await connection.QueryAsync<string>(Db.Command(kind.Delete, new { locked }, cancellationToken, transaction))).ToList();
     }
 
     private async Task EvictAsync(IReadOnlyList<string> collected, CancellationToken cancellationToken)
@@ -143,7 +169,10 @@ internal sealed partial class ModuleCollector(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Collected {Count} modules no version references")]
+    /// <summary>A content-addressed table the collector empties of unreferenced rows: how to find them, and how to delete them once locked.</summary>
+    private sealed record Collectable(string Candidates, string Delete);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Collected {Count} modules and asset bundles nothing references")]
     private static partial void LogCollected(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask worker {Worker} to evict module {Sha256} ({Status}); it keeps an artifact nothing routes to")]

@@ -60,11 +60,20 @@ public sealed class QuotaDefaults
     /// <summary>Bytes of replay recordings kept per tenant (they also count in <see cref="MaxStoredBytes"/>). Default 64 MiB (67108864).</summary>
     public long MaxRecordingBytes { get; set; } = 64L << 20;
 
+    /// <summary>Bytes of one version's asset files, decompressed. Default 64 MiB (67108864).</summary>
+    public long MaxAssetBytes { get; set; } = 64L << 20;
+
+    /// <summary>Files and directories in one version's asset bundle. Default 16384.</summary>
+    public int MaxAssetFiles { get; set; } = 16_384;
+
+    /// <summary>Bytes a version's per-invocation scratch directory may hold (its <c>scratch.maxBytes</c> at most). Default 16 MiB (16777216).</summary>
+    public long MaxScratchBytes { get; set; } = 16L << 20;
+
     public EffectiveQuotas ToEffective() => new(
         MaxFuel, MaxMemoryMb, MaxTimeoutMs, MaxModuleBytes, MaxFunctions,
         InvocationsPerSecond, Burst, MaxConcurrency, MaxInputBytes, MaxOutputBytes,
         MaxVersionsPerFunction, MaxAliasesPerFunction, MaxStoredBytes, ManagementCallsPerSecond, ManagementBurst,
-        HistoryRetentionHours, MaxHistoryRecords, MaxRecordingBytes);
+        HistoryRetentionHours, MaxHistoryRecords, MaxRecordingBytes, MaxAssetBytes, MaxAssetFiles, MaxScratchBytes);
 
     internal IEnumerable<string> Validate(string prefix)
     {

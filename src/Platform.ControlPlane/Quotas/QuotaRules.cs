@@ -28,6 +28,14 @@ internal static class QuotaRules
 
     public const int MaxHistoryRecordsBound = 10_000_000;
 
+    /// <summary>An asset bundle is stored as one bytea value and held whole in a worker's memory.</summary>
+    public const long MaxAssetBytesBound = 512L << 20;
+
+    public const int MaxAssetFilesBound = 1_000_000;
+
+    /// <summary>Scratch lives in the worker's memory for one invocation.</summary>
+    public const long MaxScratchBytesBound = 1L << 30;
+
     public static IEnumerable<(string Field, string Message)> Check(QuotaSet q)
     {
         ArgumentNullException.ThrowIfNull(q);
@@ -49,6 +57,9 @@ internal static class QuotaRules
         if (Bad(q.HistoryRetentionHours, HistoryRetentionHoursBound)) yield return ("historyRetentionHours", $"must be between 1 and {HistoryRetentionHoursBound}");
         if (Bad(q.MaxHistoryRecords, MaxHistoryRecordsBound)) yield return ("maxHistoryRecords", $"must be between 1 and {MaxHistoryRecordsBound}");
         if (Bad(q.MaxRecordingBytes, long.MaxValue)) yield return ("maxRecordingBytes", "must be positive");
+        if (Bad(q.MaxAssetBytes, MaxAssetBytesBound)) yield return ("maxAssetBytes", $"must be between 1 and {MaxAssetBytesBound}");
+        if (Bad(q.MaxAssetFiles, MaxAssetFilesBound)) yield return ("maxAssetFiles", $"must be between 1 and {MaxAssetFilesBound}");
+        if (Bad(q.MaxScratchBytes, MaxScratchBytesBound)) yield return ("maxScratchBytes", $"must be between 1 and {MaxScratchBytesBound}");
     }
 
     /// <summary>Throws INVALID_ARGUMENT naming the first offending field (prefixed, e.g. <c>quotas.maxFuel</c>).</summary>

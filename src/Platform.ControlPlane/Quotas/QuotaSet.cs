@@ -22,7 +22,10 @@ public sealed record QuotaSet(
     int? ManagementBurst = null,
     int? HistoryRetentionHours = null,
     int? MaxHistoryRecords = null,
-    long? MaxRecordingBytes = null)
+    long? MaxRecordingBytes = null,
+    long? MaxAssetBytes = null,
+    int? MaxAssetFiles = null,
+    long? MaxScratchBytes = null)
 {
     public static QuotaSet None { get; } = new();
 
@@ -48,7 +51,10 @@ public sealed record QuotaSet(
             ManagementBurst ?? defaults.ManagementBurst,
             HistoryRetentionHours ?? defaults.HistoryRetentionHours,
             MaxHistoryRecords ?? defaults.MaxHistoryRecords,
-            MaxRecordingBytes ?? defaults.MaxRecordingBytes);
+            MaxRecordingBytes ?? defaults.MaxRecordingBytes,
+            MaxAssetBytes ?? defaults.MaxAssetBytes,
+            MaxAssetFiles ?? defaults.MaxAssetFiles,
+            MaxScratchBytes ?? defaults.MaxScratchBytes);
     }
 }
 
@@ -71,11 +77,14 @@ public sealed record EffectiveQuotas(
     int ManagementBurst,
     int HistoryRetentionHours,
     int MaxHistoryRecords,
-    long MaxRecordingBytes)
+    long MaxRecordingBytes,
+    long MaxAssetBytes,
+    int MaxAssetFiles,
+    long MaxScratchBytes)
 {
     /// <summary>The same values as a complete override set.</summary>
     public QuotaSet ToSet() => new(
         MaxFuel, MaxMemoryMb, MaxTimeoutMs, MaxModuleBytes, MaxFunctions, InvocationsPerSecond, Burst, MaxConcurrency,
         MaxInputBytes, MaxOutputBytes, MaxVersionsPerFunction, MaxAliasesPerFunction, MaxStoredBytes, ManagementCallsPerSecond, ManagementBurst,
-        HistoryRetentionHours, MaxHistoryRecords, MaxRecordingBytes);
+        HistoryRetentionHours, MaxHistoryRecords, MaxRecordingBytes, MaxAssetBytes, MaxAssetFiles, MaxScratchBytes);
 }

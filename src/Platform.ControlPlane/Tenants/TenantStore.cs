@@ -19,7 +19,8 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
         SELECT t.id, t.name, t.created_at, q.max_fuel, q.max_memory_mb, q.max_timeout_ms, q.max_module_bytes,
                q.max_functions, q.invocations_per_second, q.burst, q.max_concurrency, q.max_input_bytes, q.max_output_bytes,
                q.max_versions_per_function, q.max_aliases_per_function, q.max_stored_bytes, q.management_calls_per_second, q.management_burst,
-               q.history_retention_hours, q.max_history_records, q.max_recording_bytes
+               q.history_retention_hours, q.max_history_records, q.max_recording_bytes,
+               q.max_asset_bytes, q.max_asset_files, q.max_scratch_bytes
         FROM tenants t JOIN tenant_quotas q ON q.tenant_id = t.id
         """;
 
@@ -40,11 +41,13 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
                 INSERT INTO tenant_quotas (tenant_id, max_fuel, max_memory_mb, max_timeout_ms, max_module_bytes, max_functions,
                     invocations_per_second, burst, max_concurrency, max_input_bytes, max_output_bytes,
                     max_versions_per_function, max_aliases_per_function, max_stored_bytes, management_calls_per_second, management_burst,
-                    history_retention_hours, max_history_records, max_recording_bytes, updated_at)
+                    history_retention_hours, max_history_records, max_recording_bytes,
+                    max_asset_bytes, max_asset_files, max_scratch_bytes, updated_at)
                 VALUES (@id, @MaxFuel, @MaxMemoryMb, @MaxTimeoutMs, @MaxModuleBytes, @MaxFunctions,
                     @InvocationsPerSecond, @Burst, @MaxConcurrency, @MaxInputBytes, @MaxOutputBytes,
                     @MaxVersionsPerFunction, @MaxAliasesPerFunction, @MaxStoredBytes, @ManagementCallsPerSecond, @ManagementBurst,
-                    @HistoryRetentionHours, @MaxHistoryRecords, @MaxRecordingBytes, @now)
+                    @HistoryRetentionHours, @MaxHistoryRecords, @MaxRecordingBytes,
+                    @MaxAssetBytes, @MaxAssetFiles, @MaxScratchBytes, @now)
                 """,
                 QuotaParameters(id, overrides, now), token, transaction));
             var key = await keys.InsertAsync(connection, transaction, id, token);
@@ -95,7 +98,8 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
                     max_aliases_per_function = @MaxAliasesPerFunction, max_stored_bytes = @MaxStoredBytes,
                     management_calls_per_second = @ManagementCallsPerSecond, management_burst = @ManagementBurst,
                     history_retention_hours = @HistoryRetentionHours, max_history_records = @MaxHistoryRecords,
-                    max_recording_bytes = @MaxRecordingBytes, updated_at = @now
+                    max_recording_bytes = @MaxRecordingBytes, max_asset_bytes = @MaxAssetBytes,
+                    max_asset_files = @MaxAssetFiles, max_scratch_bytes = @MaxScratchBytes, updated_at = @now
                 WHERE tenant_id = @id
                 """,
                 QuotaParameters(id, overrides, now), token, transaction));
@@ -155,6 +159,9 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
         q.HistoryRetentionHours,
         q.MaxHistoryRecords,
         q.MaxRecordingBytes,
+        q.MaxAssetBytes,
+        q.MaxAssetFiles,
+        q.MaxScratchBytes,
         now = now.UtcDateTime,
     };
 
@@ -163,7 +170,8 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
         var overrides = new QuotaSet(row.MaxFuel, row.MaxMemoryMb, row.MaxTimeoutMs, row.MaxModuleBytes, row.MaxFunctions,
             row.InvocationsPerSecond, row.Burst, row.MaxConcurrency, row.MaxInputBytes, row.MaxOutputBytes,
             row.MaxVersionsPerFunction, row.MaxAliasesPerFunction, row.MaxStoredBytes, row.ManagementCallsPerSecond, row.ManagementBurst,
-            row.HistoryRetentionHours, row.MaxHistoryRecords, row.MaxRecordingBytes);
+            row.HistoryRetentionHours, row.MaxHistoryRecords, row.MaxRecordingBytes,
+            row.MaxAssetBytes, row.MaxAssetFiles, row.MaxScratchBytes);
         return new Tenant(row.Id, row.Name, ApiKeyStore.Utc(row.CreatedAt), overrides.Over(Defaults), overrides);
     }
 
@@ -190,5 +198,8 @@ internal sealed class TenantStore(Db db, ApiKeyStore keys, IOptions<ControlPlane
         public int? HistoryRetentionHours { get; set; }
         public int? MaxHistoryRecords { get; set; }
         public long? MaxRecordingBytes { get; set; }
+        public long? MaxAssetBytes { get; set; }
+        public int? MaxAssetFiles { get; set; }
+        public long? MaxScratchBytes { get; set; }
     }
 }

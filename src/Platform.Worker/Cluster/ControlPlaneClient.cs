@@ -63,11 +63,19 @@ internal sealed class ControlPlaneClient : IDisposable
     /// cache verifies it). Any failure (unreachable, unknown module, oversize, corrupt transfer) is a
     /// <see cref="ModuleUnavailableException"/>.
     /// </summary>
-    public async Task<(byte[] Wasm, ArtifactReceiver? Artifact)> FetchModuleAsync(string sha256, string fingerprint, long maxArtifactBytes, CancellationToken cancellationToken)
+    public Task<(byte[] Wasm, ArtifactReceiver? Artifact)> FetchModuleAsync(string sha256, string fingerprint, long maxArtifactBytes, CancellationToken cancellationToken) =>
+        FetchAsync("module", sha256, _options.MaxModuleBytes, maxArtifactBytes, Client.FetchModule(new FetchModuleRequest { Sha256 = sha256, EngineFingerprint = fingerprint }, deadline: Deadline(_options.FetchTimeout), cancellationToken: cancellationToken), cancellationToken);
+
+    /// <summary>Streams an asset bundle's canonical tar and checks it against <paramref name="sha256"/>; failures as for modules.</summary>
+    public async Task<byte[]> FetchAssetsAsync(string sha256, long maxBytes, CancellationToken cancellationToken) =>
+        (await FetchAsync("asset bundle", sha256, maxBytes, maxArtifactBytes: 0, Client.FetchAssets(new FetchAssetsRequest { Sha256 = sha256 }, deadline: Deadline(_options.FetchTimeout), cancellationToken: cancellationToken), cancellationToken)).Bytes;
+
+    /// <summary>The stream of a module (with its artifact, when <paramref name="maxArtifactBytes"/> allows one) or of an asset bundle.</summary>
+    private static async Task<(byte[] Bytes, ArtifactReceiver? Artifact)> FetchAsync(string what, string sha256, long maxBytes, long maxArtifactBytes, AsyncServerStreamingCall<ModuleBytes> started, CancellationToken cancellationToken)
     {
         try
         {
-            using var call = Client.FetchModule(new FetchModuleRequest { Sha256 = sha256, EngineFingerprint = fingerprint }, deadline: Deadline(_options.FetchTimeout), cancellationToken: cancellationToken);
+            using var call = started;
             using var buffer = new MemoryStream();
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             ArtifactReceiver? artifact = null;
@@ -76,19 +84,20 @@ internal sealed class ControlPlaneClient : IDisposable
                 var message = call.ResponseStream.Current;
                 if (message.Artifact is not null)
                 {
-                    if (artifact is not null) throw new ModuleUnavailableException($"the control plane sent two artifact headers for module {sha256}");
+                    if (maxArtifactBytes <= 0) throw new ModuleUnavailableException($"the control plane sent an artifact with {what} {sha256}");
+                    if (artifact is not null) throw new ModuleUnavailableException($"the control plane sent two artifact headers for {what} {sha256}");
                     artifact = new ArtifactReceiver(message.Artifact, sha256, maxArtifactBytes);
                 }
 
                 if (!message.ArtifactChunk.IsEmpty)
                 {
-                    if (artifact is null) throw new ModuleUnavailableException($"the control plane sent artifact bytes without a header for module {sha256}");
+                    if (artifact is null) throw new ModuleUnavailableException($"the control plane sent artifact bytes without a header for {what} {sha256}");
                     artifact.Append(message.ArtifactChunk);
                 }
 
                 var chunk = message.Chunk.Span;
-                if (buffer.Length + chunk.Length > _options.MaxModuleBytes)
-                    throw new ModuleUnavailableException($"module {sha256} is larger than Platform:MaxModuleBytes ({_options.MaxModuleBytes} bytes)");
+                if (buffer.Length + chunk.Length > maxBytes)
+                    throw new ModuleUnavailableException($"{what} {sha256} is larger than {maxBytes} bytes");
                 hash.AppendData(chunk);
                 buffer.Write(chunk);
             }
@@ -100,7 +109,7 @@ internal sealed class ControlPlaneClient : IDisposable
         }
         catch (RpcException ex)
         {
-            throw new ModuleUnavailableException($"fetching module {sha256} from the control plane failed: {ex.StatusCode}: {ex.Status.Detail}", ex);
+            throw new ModuleUnavailableException($"fetching {what} {sha256} from the control plane failed: {ex.StatusCode}: {ex.Status.Detail}", ex);
         }
     }
 

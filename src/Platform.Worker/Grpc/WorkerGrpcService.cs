@@ -8,6 +8,8 @@ using Platform.Hosting.Artifacts;
 using Platform.Hosting.Wire;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
+using Platform.Runtime.Files;
+using Platform.Worker.Assets;
 using Platform.Worker.Cluster;
 using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
@@ -19,6 +21,7 @@ namespace Platform.Worker.Grpc;
 /// <summary>platform.v1.WorkerService: push, invoke, evict, status. The cluster token is checked first, from the headers (<see cref="Platform.Hosting.ClusterTokenGate"/>).</summary>
 internal sealed partial class WorkerGrpcService(
     ModuleStore modules,
+    AssetCache assets,
     FunctionExecutor executor,
     InvocationGate gate,
     SandboxThreads sandboxThreads,
@@ -128,6 +131,8 @@ internal sealed partial class WorkerGrpcService(
             throw WorkerErrors.BadArgument("module_sha256", "module_sha256 must be 64 lowercase hex digits");
         if (string.IsNullOrEmpty(request.Function))
             throw WorkerErrors.BadArgument("function", "function is required (it is argv[0])");
+        if (request.AssetsSha256.Length > 0 && !ModuleStore.IsHash(request.AssetsSha256))
+            throw WorkerErrors.BadArgument("assets_sha256", "assets_sha256 must be empty or 64 lowercase hex digits");
         // Validate before fetching anything.
         _ = InvocationMapping.Limits(request.Limits, null);
 
@@ -154,8 +159,22 @@ internal sealed partial class WorkerGrpcService(
             throw WorkerErrors.NotAvailable($"module {sha256} is not on this worker and could not be fetched: {ex.Message}");
         }
 
+        AssetBundle? bundle = null;
+        if (request.AssetsSha256.Length > 0)
+        {
+            try
+            {
+                bundle = await assets.GetAsync(request.AssetsSha256, cancellationToken);
+            }
+            catch (ModuleUnavailableException ex)
+            {
+                LogCannotRun(logger, request.InvocationId, ex.Message);
+                throw WorkerErrors.NotAvailable($"asset bundle {request.AssetsSha256} is not on this worker and could not be fetched: {ex.Message}");
+            }
+        }
+
         var limits = InvocationMapping.Limits(request.Limits, UntilDeadline(context));
-        var invocation = InvocationMapping.Request(request, invocationId, limits) with { ActivityTags = tags };
+        var invocation = InvocationMapping.Request(request, invocationId, limits) with { ActivityTags = tags, Assets = bundle };
 
         if (!await gate.TryEnterAsync(cancellationToken))
             throw Overloaded();
@@ -178,7 +197,8 @@ internal sealed partial class WorkerGrpcService(
     {
         if (!ModuleStore.IsHash(request.Sha256))
             throw WorkerErrors.BadArgument("sha256", "sha256 must be 64 lowercase hex digits");
-        var evicted = modules.Evict(request.Sha256);
+        // One hash names a module or an asset bundle; the collector evicts both kinds this way.
+        var evicted = modules.Evict(request.Sha256) | assets.Evict(request.Sha256);
         if (evicted)
             LogEvicted(logger, request.Sha256);
         return Task.FromResult(new EvictResponse { Evicted = evicted });

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Platform.Worker.Hosting;
 
 /// <summary>
-/// The worker's folder (<see cref="WorkerOptions.CacheDir"/>): artifacts under <c>artifacts/</c>,
+/// The worker's folder (<see cref="WorkerOptions.CacheDir"/>): artifacts under <c>artifacts/</c>, asset bundles under <c>assets/</c>,
 /// the persisted worker id in <c>worker-id</c>, and a <c>.lock</c> held while the worker runs so
 /// that two workers (processes, or hosts in one process) never share a cache.
 /// </summary>
@@ -21,6 +21,8 @@ internal sealed class WorkerDirectory : IDisposable
         Directory.CreateDirectory(Root);
         ArtifactsPath = Path.Combine(Root, "artifacts");
         Directory.CreateDirectory(ArtifactsPath);
+        AssetsPath = Path.Combine(Root, "assets");
+        Directory.CreateDirectory(AssetsPath);
         try
         {
             _lock = new FileStream(Path.Combine(Root, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
@@ -45,6 +47,9 @@ internal sealed class WorkerDirectory : IDisposable
     public string Root { get; }
 
     public string ArtifactsPath { get; }
+
+    /// <summary>Verified asset bundles (canonical tars), one file per SHA-256.</summary>
+    public string AssetsPath { get; }
 
     public string WorkerId { get; }
 

@@ -37,6 +37,8 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             failures.Add("Platform:MaxReceiveMessageBytes must be at least 65536.");
         if (options.ControlPlaneCallTimeout <= TimeSpan.Zero)
             failures.Add("Platform:ControlPlaneCallTimeout must be positive.");
+        if (options.AssetCacheBytes < 1L << 20)
+            failures.Add("Platform:AssetCacheBytes must be at least 1048576 (1 MiB).");
         if (options.FetchTimeout <= TimeSpan.Zero)
             failures.Add("Platform:FetchTimeout must be positive.");
         if (options.RegistrationRetryDelay <= TimeSpan.Zero)

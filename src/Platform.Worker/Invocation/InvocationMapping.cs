@@ -35,6 +35,7 @@ internal static class InvocationMapping
         if (wire.TimeoutMs < 0) throw WorkerErrors.BadArgument("limits.timeout_ms", "timeout_ms must not be negative");
         if (wire.MaxOutputBytes < 0) throw WorkerErrors.BadArgument("limits.max_output_bytes", "max_output_bytes must not be negative");
         if (wire.MaxLogBytes < 0) throw WorkerErrors.BadArgument("limits.max_log_bytes", "max_log_bytes must not be negative");
+        if (wire.ScratchMaxBytes < 0) throw WorkerErrors.BadArgument("limits.scratch_max_bytes", "scratch_max_bytes must not be negative");
         var limits = new RuntimeLimits
         {
             Fuel = wire.Fuel > 0 ? wire.Fuel : defaults.Fuel,
@@ -42,6 +43,7 @@ internal static class InvocationMapping
             TimeoutMs = wire.TimeoutMs > 0 ? wire.TimeoutMs : defaults.TimeoutMs,
             MaxOutputBytes = wire.MaxOutputBytes > 0 ? wire.MaxOutputBytes : defaults.MaxOutputBytes,
             MaxLogBytes = wire.MaxLogBytes > 0 ? wire.MaxLogBytes : defaults.MaxLogBytes,
+            ScratchMaxBytes = wire.ScratchMaxBytes,
         };
         return Clamp(limits, untilDeadline);
     }
