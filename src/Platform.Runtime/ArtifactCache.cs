@@ -150,9 +150,13 @@ public sealed class ArtifactCache
         {
             try
             {
-                return new CompiledModule(sha256, Module.Deserialize(_engine.Engine, "function", payload), payload.Length);
+                return CompiledModule.Load(_engine, sha256, payload);
             }
             catch (WasmtimeException ex)
+            {
+                problem = ex.Message;
+            }
+            catch (InvalidModuleException ex)
             {
                 problem = ex.Message;
             }
@@ -185,7 +189,7 @@ public sealed class ArtifactCache
             Interlocked.Add(ref _compileTicks, elapsed.Ticks);
             Observer?.Compiled(sha256, elapsed);
             ArtifactFile.Write(ArtifactPath(sha256), sha256, _engine.Fingerprint, output.Artifact);
-            var compiled = new CompiledModule(sha256, output.Module, output.Artifact.Length);
+            var compiled = output.Compiled;
             _memory.Add(compiled);
             return compiled;
         }

@@ -6,5 +6,11 @@ namespace Platform.Runtime;
 /// </summary>
 public sealed record ModuleValidation(bool IsValid, byte[]? WasmBytes, string? Sha256, string? Error)
 {
+    /// <summary>A core module or a component (valid results only).</summary>
+    public FunctionKind Kind { get; init; } = FunctionKind.Module;
+
+    /// <summary>The world of a valid component; null for a core module.</summary>
+    public Components.ComponentWorld? World { get; init; }
+
     public static ModuleValidation Invalid(string error) => new(false, null, null, error);
 }

@@ -85,7 +85,7 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
         var keep = false;
         try
         {
-            var artifact = await process.CompileAsync(wasm, _budget, cancellationToken);
+            var artifact = await process.CompileAsync(wasm, _budget.For(wasm.Length), cancellationToken);
             keep = true;
             return artifact;
         }
