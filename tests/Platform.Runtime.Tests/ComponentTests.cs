@@ -39,8 +39,8 @@ public sealed class ComponentTests : IDisposable
     }
 
     [Theory]
-    [InlineData("wasi:filesystem/types@0.2.0")]
     [InlineData("wasi:sockets/tcp@0.2.0")]
+    [InlineData("wasi:sockets/ip-name-lookup@0.2.0")]
     [InlineData("wasi:http/outgoing-handler@0.2.0")]
     [InlineData("acme:evil/backdoor")]
     [InlineData("wasi:cli/stdout@0.3.0")]
@@ -52,12 +52,32 @@ public sealed class ComponentTests : IDisposable
         Assert.Contains($"import `{import}` is not allowed", verdict.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Validate_AllowedWasiImport_IsAccepted()
+    [Theory]
+    [InlineData("wasi:cli/environment@0.2.3")]
+    [InlineData("wasi:filesystem/preopens@0.2.12")]
+    public void Validate_AllowedWasiImport_IsAccepted(string import)
     {
-        var verdict = _sandbox.Validator.Validate(Encoding.UTF8.GetBytes(ComponentWat.Importing("wasi:cli/environment@0.2.3")), ModuleLimits.Default);
+        var verdict = _sandbox.Validator.Validate(Encoding.UTF8.GetBytes(ComponentWat.Importing(import)), ModuleLimits.Default);
 
         Assert.True(verdict.IsValid, verdict.Error);
+    }
+
+    [Fact]
+    public void Validate_ResourceTypeImport_IsRefusedNamingIt()
+    {
+        var verdict = _sandbox.Validator.Validate(Encoding.UTF8.GetBytes(ComponentWat.Invoke.Replace("(component\n", "(component\n  (import \"handle-table\" (type (sub resource)))\n", StringComparison.Ordinal)), ModuleLimits.Default);
+
+        Assert.False(verdict.IsValid);
+        Assert.Contains("import `handle-table` is not allowed", verdict.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_FunctionImportAtTheRoot_IsRefusedNamingIt()
+    {
+        var verdict = _sandbox.Validator.Validate(Encoding.UTF8.GetBytes(ComponentWat.Invoke.Replace("(component\n", "(component\n  (import \"host-call\" (func))\n", StringComparison.Ordinal)), ModuleLimits.Default);
+
+        Assert.False(verdict.IsValid);
+        Assert.Contains("import `host-call` is not allowed", verdict.Error, StringComparison.Ordinal);
     }
 
     [Theory]

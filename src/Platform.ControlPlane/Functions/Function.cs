@@ -1,7 +1,14 @@
 namespace Platform.ControlPlane.Functions;
 
 /// <summary>One immutable version of a function.</summary>
-public sealed record FunctionVersionInfo(string Name, int Version, string Sha256, long SizeBytes, FunctionConfig Config, DateTimeOffset CreatedAt);
+public sealed record FunctionVersionInfo(string Name, int Version, string Sha256, long SizeBytes, FunctionConfig Config, DateTimeOffset CreatedAt)
+{
+    /// <summary><c>module</c> (WASI preview 1) or <c>component</c>.</summary>
+    public string Kind { get; init; } = "module";
+
+    /// <summary>A component's world, <c>invoke</c> or <c>http</c>; null for a module.</summary>
+    public string? World { get; init; }
+}
 
 public sealed record FunctionSummary(string Name, int LatestVersion, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 

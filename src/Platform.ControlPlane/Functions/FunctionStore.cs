@@ -8,6 +8,8 @@ using Platform.ControlPlane.Keys;
 using Platform.ControlPlane.Modules;
 using Platform.ControlPlane.Paging;
 using Platform.ControlPlane.Quotas;
+using Platform.Runtime;
+using Platform.Runtime.Components;
 
 namespace Platform.ControlPlane.Functions;
 
@@ -72,16 +74,18 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             if (!stored.Referenced && stored.Bytes + module.Bytes.Length > quotas.MaxStoredBytes)
                 throw QuotaExceeded("maxStoredBytes", $"the tenant's modules and replay recordings take {stored.Bytes} bytes; {module.Bytes.Length} more would pass its maxStoredBytes quota of {quotas.MaxStoredBytes} (delete versions or functions to make room)");
 
+            var kind = module.Kind.ToName();
+            var world = module.World?.ToName();
             var moduleExists = await connection.ExecuteScalarAsync<bool>(Db.Command(
                 "SELECT EXISTS (SELECT 1 FROM modules WHERE sha256 = @Sha256)", new { module.Sha256 }, token, transaction));
             if (!moduleExists)
             {
                 await connection.ExecuteAsync(Db.Command(
                     """
-                    INSERT INTO modules (sha256, size_bytes, content, created_at) VALUES (@Sha256, @size, @Bytes, @now)
+                    INSERT INTO modules (sha256, size_bytes, content, created_at, kind, world) VALUES (@Sha256, @size, @Bytes, @now, @kind, @world)
                     ON CONFLICT (sha256) DO NOTHING
                     """,
-                    new { module.Sha256, size = (long)module.Bytes.Length, module.Bytes, now = now.UtcDateTime }, token, transaction));
+                    new { module.Sha256, size = (long)module.Bytes.Length, module.Bytes, now = now.UtcDateTime, kind, world }, token, transaction));
             }
 
             var version = function.LatestVersion + 1;
@@ -95,7 +99,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                 """,
                 new { function.Id, version, module.Sha256, config = ApiJson.SerializeConfig(config), now = now.UtcDateTime }, token, transaction));
             await Notify(connection, transaction, tenantId, name, token);
-            return new FunctionVersionInfo(name, version, module.Sha256, module.Bytes.Length, config, now);
+            return new FunctionVersionInfo(name, version, module.Sha256, module.Bytes.Length, config, now) { Kind = kind, World = world };
         }, cancellationToken));
 
     /// <summary>The tenant's functions by name, one page.</summary>
@@ -124,7 +128,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             var after = page.Cursor is null ? 0 : ParseVersion(cursors.Decode(page.Cursor, "versions", scope));
             var versions = (await connection.QueryAsync<VersionRow>(Db.Command(
                 """
-                SELECT v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at
+                SELECT v.version, v.module_sha256, m.size_bytes, m.kind, m.world, v.config::text AS config, v.created_at
                 FROM function_versions v JOIN modules m ON m.sha256 = v.module_sha256
                 WHERE v.function_id = @Id AND v.version > @after ORDER BY v.version LIMIT @take
                 """, new { function.Id, after, take = page.Limit + 1 }, token))).ToList();
@@ -250,7 +254,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             ? "v.version = @Version"
             : "v.version = (SELECT a.version FROM function_aliases a WHERE a.function_id = f.id AND a.alias = @Alias)";
         return $"""
-            SELECT f.id AS function_id, v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at{content}
+            SELECT f.id AS function_id, v.version, v.module_sha256, m.size_bytes, m.kind, m.world, v.config::text AS config, v.created_at{content}
             FROM functions f
             JOIN function_versions v ON v.function_id = f.id
             JOIN modules m ON m.sha256 = v.module_sha256
@@ -290,11 +294,13 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
         public int Version { get; set; }
         public string ModuleSha256 { get; set; } = "";
         public long SizeBytes { get; set; }
+        public string Kind { get; set; } = "module";
+        public string? World { get; set; }
         public string Config { get; set; } = "{}";
         public DateTime CreatedAt { get; set; }
         public byte[]? Content { get; set; }
 
         public FunctionVersionInfo ToInfo(string name) =>
-            new(name, Version, ModuleSha256, SizeBytes, ApiJson.DeserializeConfig(Config), ApiKeyStore.Utc(CreatedAt));
+            new(name, Version, ModuleSha256, SizeBytes, ApiJson.DeserializeConfig(Config), ApiKeyStore.Utc(CreatedAt)) { Kind = Kind, World = World };
     }
 }

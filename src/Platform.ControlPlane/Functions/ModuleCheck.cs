@@ -5,8 +5,13 @@ using Platform.Runtime.Compilation;
 
 namespace Platform.ControlPlane.Functions;
 
-/// <summary>A module that compiled: canonical binary bytes (WAT converted) and their SHA-256.</summary>
-internal sealed record ValidatedModule(byte[] Bytes, string Sha256);
+/// <summary>A module that compiled: canonical binary bytes (WAT converted) and their SHA-256; for a component, its world.</summary>
+internal sealed record ValidatedModule(byte[] Bytes, string Sha256)
+{
+    public FunctionKind Kind { get; init; } = FunctionKind.Module;
+
+    public Platform.Runtime.Components.ComponentWorld? World { get; init; }
+}
 
 /// <summary>
 /// Compile check through Platform.Runtime, under the compile budget, one compile per tenant at a
@@ -32,6 +37,6 @@ internal sealed class ModuleCheck(ModuleValidator validator, ControlPlaneMetrics
         if (!result.IsValid || result.WasmBytes is null || result.Sha256 is null)
             throw new PlatformException(ErrorCode.InvalidModule, result.Error ?? "the module is not valid");
         metrics.UploadCompiled();
-        return new ValidatedModule(result.WasmBytes, result.Sha256);
+        return new ValidatedModule(result.WasmBytes, result.Sha256) { Kind = result.Kind, World = result.World };
     }
 }

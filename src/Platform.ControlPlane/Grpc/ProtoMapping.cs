@@ -110,6 +110,13 @@ internal static class ProtoMapping
         SizeBytes = v.SizeBytes,
         Config = ToProto(v.Config),
         CreatedAt = Timestamp.FromDateTimeOffset(v.CreatedAt),
+        Kind = v.Kind == "component" ? V1.FunctionKind.Component : V1.FunctionKind.Module,
+        World = v.World switch
+        {
+            "invoke" => V1.ComponentWorld.Invoke,
+            "http" => V1.ComponentWorld.Http,
+            _ => V1.ComponentWorld.Unspecified,
+        },
     };
 
     public static V1.FunctionSummary ToProto(FunctionSummary f) => new()

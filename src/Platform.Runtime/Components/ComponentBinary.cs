@@ -20,6 +20,9 @@ internal static class ComponentBinary
         Function,
         Value,
         Type,
+
+        /// <summary>An abstract resource type, <c>(sub resource)</c>: the host would have to define it.</summary>
+        Resource,
         Component,
         Instance,
     }
@@ -129,7 +132,12 @@ internal static class ComponentBinary
                 return TryKind(tag, out kind) && reader.TryU32(out _);
             case 0x02 or 0x03:
                 if (!TryKind(tag, out kind) || !reader.TryByte(out var bound)) return false;
-                if (tag == 0x03 && bound == 0x01) return true; // (sub resource)
+                if (tag == 0x03 && bound == 0x01)
+                {
+                    kind = ItemKind.Resource;
+                    return true;
+                }
+
                 return bound <= 1 && reader.TryU32(out _); // an index, or a value type (one LEB either way)
             default:
                 return false;

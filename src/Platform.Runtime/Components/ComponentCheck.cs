@@ -6,7 +6,8 @@ namespace Platform.Runtime.Components;
 /// The component ABI, checked on the binary before compiling: the top level exports exactly one
 /// world function (<c>invoke</c> or <c>handle</c>) and otherwise only the types its signature
 /// names, and imports only the WASI preview 2 interfaces the platform links (plus the world's
-/// own <c>platform:function/http-types</c>). Anything else is refused here, naming the import,
+/// own <c>platform:function/http-types</c>; the file-system interfaces only because JavaScript
+/// components always import them, and with nothing preopened). Anything else is refused here, naming the import,
 /// rather than failing at run time.
 /// </summary>
 internal static partial class ComponentCheck
@@ -22,6 +23,10 @@ internal static partial class ComponentCheck
         "wasi:clocks/monotonic-clock", "wasi:clocks/wall-clock",
         "wasi:random/random", "wasi:random/insecure", "wasi:random/insecure-seed",
         "wasi:io/error", "wasi:io/poll", "wasi:io/streams",
+
+        // JavaScript components (StarlingMonkey) import these whatever the source uses. They are
+        // linked with no preopened directory, so a component sees an empty file system.
+        "wasi:filesystem/types", "wasi:filesystem/preopens",
     };
 
     /// <summary>The world the component targets, or an error naming what is wrong.</summary>
@@ -32,8 +37,10 @@ internal static partial class ComponentCheck
 
         foreach (var import in surface!.Imports)
         {
+            // A type equal to one the component defines (how a world's used records may arrive) asks nothing of the host.
+            if (import.Kind == ComponentBinary.ItemKind.Type) continue;
             if (import.Kind != ComponentBinary.ItemKind.Instance || !IsAllowedImport(import.Name))
-                return (null, $"import `{import.Name}` is not allowed: components may import only wasi:cli, wasi:clocks, wasi:random and wasi:io (WASI 0.2) and {HttpTypesInterface}");
+                return (null, $"import `{import.Name}` is not allowed: components may import only wasi:cli, wasi:clocks, wasi:random, wasi:io and wasi:filesystem (WASI 0.2, nothing preopened) and {HttpTypesInterface}");
         }
 
         ComponentWorld? world = null;
