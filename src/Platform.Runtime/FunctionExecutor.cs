@@ -53,6 +53,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
         {
             Outcome = verdict.Outcome,
             Message = verdict.Message,
+            ExitCode = verdict.Outcome == Outcome.Ok ? 0 : null,
             Output = verdict.Output,
             Logs = verdict.Stdio.Logs,
             LogsTruncated = verdict.Stdio.Truncated,
