@@ -7,14 +7,16 @@ using Platform.Testing;
 //   (no switch)  the in-process suites (sandbox latency, artifact cache, CPU-bound, Node peer); the file is rewritten
 //   --e2e        only the end-to-end suite (servers as child processes, hey, gRPC); its section replaces the one in the file
 //   --faults     only the fault scenarios (platform as separate processes); their sections replace the ones in the file
+//   --components only the component body marshalling rows; its section replaces the one in the file
 //   --all        in-process and end-to-end, one file
 if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
 
 var quick = args.Contains("--quick");
 var all = args.Contains("--all");
 var faults = args.Contains("--faults");
+var components = args.Contains("--components");
 var e2e = all || args.Contains("--e2e");
-var inProcess = all || (!e2e && !faults);
+var inProcess = all || (!e2e && !faults && !components);
 var outputIndex = Array.IndexOf(args, "--output");
 var output = outputIndex >= 0 && outputIndex + 1 < args.Length
     ? args[outputIndex + 1]
@@ -27,7 +29,10 @@ if (inProcess)
     CacheLoad.Run(report, quick);
     CpuBound.Run(report, quick);
     NodePeer.Run(report, quick, latency);
+    ComponentMarshalling.Run(report, quick);
 }
+
+if (components && !inProcess) ComponentMarshalling.Run(report, quick);
 
 if (e2e) await EndToEnd.RunAsync(report, quick);
 if (faults) await Faults.RunAsync(report);
@@ -42,6 +47,7 @@ else
     var existing = File.Exists(output) ? await File.ReadAllTextAsync(output) : Machine.Describe();
     if (e2e) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
     if (faults) existing = ResultsFile.WithoutSections(existing, Faults.HeadingPrefix);
+    if (components) existing = ResultsFile.WithoutSections(existing, ComponentMarshalling.HeadingPrefix);
     await File.WriteAllTextAsync(output, existing.TrimEnd('\n') + "\n\n" + Machine.Note() + report.Markdown);
 }
 
