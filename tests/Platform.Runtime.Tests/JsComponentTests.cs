@@ -37,6 +37,22 @@ public sealed class JsComponentTests : IClassFixture<JsComponentTests.Fixture>
         Assert.Equal(ComponentWorld.Http, http.World);
     }
 
+    /// <summary>What an upload does: the default compile budget, scaled by the module's size, lets a JS component compile in a compiler process.</summary>
+    [Fact]
+    public async Task Validate_JsComponentUnderTheDefaultCompileBudget_Compiles()
+    {
+        using var engine = new WasmEngine(new RuntimeOptions { CacheDir = Path.Combine(Path.GetTempPath(), "platform-tests", Guid.NewGuid().ToString("N")) });
+        using var compiler = new IsolatedCompiler(engine, new CompileBudget());
+        var validator = new ModuleValidator(engine, compiler);
+
+        var verdict = await validator.ValidateAsync(JsGuests.Bytes("echo", "invoke"), ModuleLimits.Default, "tenant", CancellationToken.None);
+
+        Assert.True(verdict.IsValid, verdict.Error);
+        Assert.Equal(FunctionKind.Component, verdict.Kind);
+        Assert.Equal(1, compiler.ProcessesStarted);
+        Assert.Equal(0, compiler.ProcessesKilled);
+    }
+
     [Fact]
     public void Invoke_JsEcho_ReturnsTheInput()
     {

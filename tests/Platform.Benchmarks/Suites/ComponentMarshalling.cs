@@ -22,18 +22,24 @@ internal static class ComponentMarshalling
         var executor = new FunctionExecutor(engine);
 
         var series = new List<Series>();
-        foreach (var (size, label, iterations) in new[] { (1 << 10, "1 KB", quick ? 50 : 300), (64 << 10, "64 KB", quick ? 10 : 40), (1 << 20, "1 MB", quick ? 2 : 6) })
+        foreach (var (size, label, iterations) in new[] { (1 << 10, "1 KB", quick ? 50 : 300), (64 << 10, "64 KB", quick ? 10 : 40), (1 << 20, "1 MB", quick ? 1 : 3) })
         {
             var input = new byte[size];
             Array.Fill(input, (byte)'x');
-            var request = new InvocationRequest { Input = input, Args = ["echo"] };
+            // Limits far above what the copies need: this measures time, it does not enforce a budget.
+            var request = new InvocationRequest
+            {
+                Input = input,
+                Args = ["echo"],
+                Limits = InvocationLimits.Default with { TimeoutMs = 120_000, Fuel = 100_000_000_000, MaxOutputBytes = 2 << 20 },
+            };
             void Run(CompiledModule compiled)
             {
                 var result = executor.Invoke(compiled, request);
                 if (result.Outcome != Outcome.Ok || result.Output.Length != size) throw new InvalidOperationException($"{result.Outcome}: {result.Message}");
             }
 
-            series.AddRange(Measure.Interleaved(rounds: 3, iterations, warmup: 2,
+            series.AddRange(Measure.Interleaved(rounds: 3, iterations, warmup: 1,
                 ($"module echo {label}", () => Run(module)),
                 ($"component echo {label}", () => Run(component))));
         }
