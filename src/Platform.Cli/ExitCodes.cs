@@ -45,6 +45,7 @@ internal static class ExitCodes
         Outcome.ExitNonzero => 14,
         Outcome.OutputLimit => 15,
         Outcome.InvalidModule => 16,
+        Outcome.FunctionError => 17,
         _ => Failure,
     };
 

@@ -97,15 +97,15 @@ public sealed class ArtifactCache
             return cached;
         }
 
-        rejection = Verifier is null ? "no trusted artifact key is configured" : Verifier.Verify(artifact, ArtifactKind.CoreModule, sha256, _engine.Fingerprint);
+        rejection = Verifier is null ? "no trusted artifact key is configured" : Verifier.Verify(artifact, artifact.Kind, sha256, _engine.Fingerprint);
         CompiledModule? loaded = null;
         if (rejection is null)
         {
             try
             {
-                loaded = new CompiledModule(sha256, Module.Deserialize(_engine.Engine, "function", artifact.Bytes), artifact.Bytes.Length);
+                loaded = CompiledModule.Load(_engine, sha256, artifact.Bytes, artifact.Kind);
             }
-            catch (WasmtimeException ex)
+            catch (Exception ex) when (ex is WasmtimeException or InvalidModuleException)
             {
                 rejection = $"the signed artifact does not load: {ex.Message}";
             }
@@ -214,20 +214,22 @@ public sealed class ArtifactCache
     {
         var path = ArtifactPath(sha256);
         var artifact = ArtifactFile.ReadChecked(path, sha256, _engine.Fingerprint, out var problem);
-        if (artifact is not null && artifact.Kind != ArtifactKind.CoreModule)
-            problem = $"a {artifact.Kind} artifact";
         // An empty signature marks this cache's own compile. A signed one is verified again, so a
         // key dropped from the trusted list stops its artifacts from loading.
-        else if (artifact is not null && artifact.Signature.Length > 0)
-            problem = Verifier is null ? "signed, and no trusted artifact key is configured" : Verifier.Verify(artifact, ArtifactKind.CoreModule, sha256, _engine.Fingerprint);
+        if (artifact is not null && artifact.Signature.Length > 0)
+            problem = Verifier is null ? "signed, and no trusted artifact key is configured" : Verifier.Verify(artifact, artifact.Kind, sha256, _engine.Fingerprint);
 
         if (artifact is not null && problem is null)
         {
             try
             {
-                return new CompiledModule(sha256, Module.Deserialize(_engine.Engine, "function", artifact.Bytes), artifact.Bytes.Length);
+                return CompiledModule.Load(_engine, sha256, artifact.Bytes, artifact.Kind);
             }
             catch (WasmtimeException ex)
+            {
+                problem = ex.Message;
+            }
+            catch (InvalidModuleException ex)
             {
                 problem = ex.Message;
             }
@@ -259,8 +261,8 @@ public sealed class ArtifactCache
             Interlocked.Increment(ref _compiles);
             Interlocked.Add(ref _compileTicks, elapsed.Ticks);
             Observer?.Compiled(sha256, elapsed);
-            ArtifactFile.Write(ArtifactPath(sha256), new SignedArtifact(ArtifactKind.CoreModule, sha256, _engine.Fingerprint, output.Artifact, []));
-            var compiled = new CompiledModule(sha256, output.Module, output.Artifact.Length);
+            ArtifactFile.Write(ArtifactPath(sha256), new SignedArtifact(output.Compiled.ArtifactKind, sha256, _engine.Fingerprint, output.Artifact, []));
+            var compiled = output.Compiled;
             _memory.Add(compiled);
             return compiled;
         }

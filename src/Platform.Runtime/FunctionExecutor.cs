@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Platform.Runtime.Components;
 using Platform.Runtime.Execution;
 using Platform.Runtime.Wasi;
 using Wasmtime;
@@ -8,6 +9,7 @@ namespace Platform.Runtime;
 /// <summary>
 /// Runs one invocation in a fresh sandbox: a new <see cref="Store"/> whose fuel, epoch deadline
 /// and memory/table/instance limits are set before instantiation (start functions run there).
+/// Both ABIs: a preview-1 command module, or a component (<see cref="ComponentInvocation"/>).
 /// Thread-safe: invocations share only the engine, linker and compiled module.
 /// </summary>
 public sealed class FunctionExecutor(WasmEngine engine)
@@ -25,6 +27,33 @@ public sealed class FunctionExecutor(WasmEngine engine)
 
         using var activity = StartActivity(module, request);
         var started = Stopwatch.GetTimestamp();
+        var result = module.Kind == FunctionKind.Component ? InvokeComponent(module, request) : InvokeModule(module, request);
+        result = result with { Duration = Stopwatch.GetElapsedTime(started) };
+        if (activity is not null) Describe(activity, result);
+        return result;
+    }
+
+    private InvocationResult InvokeComponent(CompiledModule component, InvocationRequest request)
+    {
+        var limits = request.Limits;
+        using var store = SandboxStore.CreateForComponent(engine, limits, ComponentInvocation.MaxCoreInstances, ComponentInvocation.MaxTables, ComponentInvocation.MaxMemories);
+
+        var verdict = ComponentInvocation.Run(engine, component, request, store);
+        return new InvocationResult
+        {
+            Outcome = verdict.Outcome,
+            Message = verdict.Message,
+            ExitCode = verdict.Outcome == Outcome.Ok ? 0 : null,
+            Output = verdict.Output,
+            Logs = verdict.Stdio.Logs,
+            LogsTruncated = verdict.Stdio.Truncated,
+            FuelConsumed = limits.Fuel - (long)store.Fuel,
+        };
+    }
+
+    private InvocationResult InvokeModule(CompiledModule module, InvocationRequest request)
+    {
+        var limits = request.Limits;
         using var context = new WasiContext(request, engine.Time);
         using var store = SandboxStore.Create(engine, context, limits);
 
@@ -32,14 +61,13 @@ public sealed class FunctionExecutor(WasmEngine engine)
         Exception? failure = null;
         try
         {
-            instance = engine.Linker.Instantiate(store, module.Module);
+            instance = engine.Linker.Instantiate(store, module.Module!);
             var start = instance.GetAction("_start")
                 ?? throw new InvalidModuleException("the module exports no _start function");
             start();
         }
         catch (WasmtimeException ex) when (instance is null && WasmtimeMessages.IsPoolExhausted(ex))
         {
-            activity?.SetStatus(ActivityStatusCode.Error, "every sandbox slot is in use");
             throw new SandboxOverloadedException("every sandbox slot is in use", ex);
         }
         catch (WasmtimeException ex)
@@ -53,7 +81,7 @@ public sealed class FunctionExecutor(WasmEngine engine)
 
         var fuelConsumed = limits.Fuel - (long)store.Fuel;
         var verdict = OutcomeClassifier.Classify(failure, context, SandboxStore.MemoryNearLimit(instance?.GetMemory("memory"), limits));
-        var result = new InvocationResult
+        return new InvocationResult
         {
             Outcome = verdict.Outcome,
             Message = verdict.Message,
@@ -62,11 +90,8 @@ public sealed class FunctionExecutor(WasmEngine engine)
             Logs = context.Logs,
             LogsTruncated = context.LogsTruncated,
             FuelConsumed = fuelConsumed,
-            Duration = Stopwatch.GetElapsedTime(started),
             Recording = context.Tape.Recording,
         };
-        if (activity is not null) Describe(activity, result);
-        return result;
     }
 
     private static Activity? StartActivity(CompiledModule module, InvocationRequest request)

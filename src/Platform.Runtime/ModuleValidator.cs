@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Platform.Runtime.Compilation;
+using Platform.Runtime.Components;
 using Platform.Runtime.Validation;
 using Wasmtime;
 
@@ -7,7 +8,9 @@ namespace Platform.Runtime;
 
 /// <summary>
 /// Checks that bytes are a function this platform can run (a core Wasm module, binary or WAT,
-/// using only the engine's Wasm features, exporting <c>_start</c>, importing only WASI preview 1):
+/// using only the engine's Wasm features, exporting <c>_start</c>, importing only WASI preview 1;
+/// or a component of a <c>platform:function</c> world importing only the WASI 0.2 interfaces the
+/// platform links, see <see cref="ComponentCheck"/>):
 /// cheap checks first, then one compile through the <see cref="IModuleCompiler"/> (bounded for
 /// tenant code), then the ABI on the compiled module; nothing runs.
 /// Never throws on bad input: every problem becomes <see cref="ModuleValidation.Error"/>.
@@ -35,13 +38,20 @@ public sealed class ModuleValidator(WasmEngine engine, IModuleCompiler compiler)
             if (bytes.Length > limits.MaxModuleBytes) return TooLarge(bytes.Length, limits);
         }
 
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (WasmBinary.IsComponent(bytes))
-            return ModuleValidation.Invalid("this is a WebAssembly component; the v1 function ABI takes a core module (WASI preview 1 command)");
+        {
+            var (world, componentError) = ComponentCheck.Check(bytes);
+            return world is null
+                ? ModuleValidation.Invalid(componentError!)
+                : new ModuleValidation(true, bytes, sha256, null) { Kind = FunctionKind.Component, World = world };
+        }
+
         if (!WasmBinary.TryCountDefinedFunctions(bytes, out var functions, out var parseError))
             return ModuleValidation.Invalid($"malformed module: {parseError}");
         if (functions > limits.MaxFunctions)
             return ModuleValidation.Invalid($"the module defines {functions} functions; the limit is {limits.MaxFunctions}");
-        return new ModuleValidation(true, bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)), null);
+        return new ModuleValidation(true, bytes, sha256, null);
     }
 
     /// <summary>
@@ -53,7 +63,7 @@ public sealed class ModuleValidator(WasmEngine engine, IModuleCompiler compiler)
         var prepared = Prepare(source.Span, limits);
         if (!prepared.IsValid) return prepared;
         var (error, compiled) = await CompileAsync(prepared.WasmBytes!, partition, cancellationToken);
-        compiled?.Module.Dispose();
+        compiled?.Compiled.Dispose();
         return error is null ? prepared with { Artifact = compiled?.Artifact } : ModuleValidation.Invalid(error);
     }
 
@@ -70,29 +80,33 @@ public sealed class ModuleValidator(WasmEngine engine, IModuleCompiler compiler)
             return (ex.Message, null);
         }
 
-        Module module;
+        CompiledModule compiled;
         try
         {
-            module = Module.Deserialize(engine.Engine, "function", artifact);
+            compiled = CompiledModule.Load(engine, Convert.ToHexStringLower(SHA256.HashData(wasm)), artifact);
         }
         catch (WasmtimeException ex)
         {
             throw new CompilerUnavailableException($"the compiler's artifact does not load in this engine: {ErrorText.FirstLines(ex.Message)}", ex);
         }
+        catch (InvalidModuleException ex)
+        {
+            return (ex.Message, null);
+        }
 
-        var abiError = AbiCheck.Check(module);
+        var abiError = compiled.Module is { } module ? AbiCheck.Check(module) : null;
         if (abiError is not null)
         {
-            module.Dispose();
+            compiled.Dispose();
             return (abiError, null);
         }
 
-        return (null, new CompileOutput(module, artifact));
+        return (null, new CompileOutput(compiled, artifact));
     }
 
     private static ModuleValidation TooLarge(long size, ModuleLimits limits) =>
         ModuleValidation.Invalid($"the module is {size} bytes; the limit is {limits.MaxModuleBytes}");
 }
 
-/// <summary>A compiled module and the serialized artifact it was loaded from.</summary>
-internal sealed record CompileOutput(Module Module, byte[] Artifact);
+/// <summary>A compiled function and the serialized artifact it was loaded from.</summary>
+internal sealed record CompileOutput(CompiledModule Compiled, byte[] Artifact);

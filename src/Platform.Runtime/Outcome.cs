@@ -11,6 +11,9 @@ public enum Outcome
     ExitNonzero,
     OutputLimit,
     InvalidModule,
+
+    /// <summary>A component's <c>invoke</c> returned <c>err(message)</c>.</summary>
+    FunctionError,
 }
 
 public static class OutcomeCodes
@@ -26,6 +29,7 @@ public static class OutcomeCodes
         Outcome.ExitNonzero => "EXIT_NONZERO",
         Outcome.OutputLimit => "OUTPUT_LIMIT",
         Outcome.InvalidModule => "INVALID_MODULE",
+        Outcome.FunctionError => "FUNCTION_ERROR",
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
     };
 

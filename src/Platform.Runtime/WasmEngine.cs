@@ -31,6 +31,7 @@ public sealed class WasmEngine : IDisposable
         Engine = new Engine(config);
         Linker = new Linker(Engine);
         WasiPreview1.Define(Linker);
+        ComponentLinker = Components.ComponentLinking.Create(Engine);
 
         Fingerprint = ComputeFingerprint(options);
         Time = timeProvider ?? TimeProvider.System;
@@ -66,6 +67,9 @@ public sealed class WasmEngine : IDisposable
 
     internal Linker Linker { get; }
 
+    /// <summary>WASI 0.2 (cli, clocks, random, io as Wasmtime implements them) for components.</summary>
+    internal Wasmtime.Components.ComponentLinker ComponentLinker { get; }
+
     /// <summary>
     /// The engine's settings, shared with the compiler process so its artifacts load here. Wasm
     /// features are pinned rather than left to Wasmtime's defaults: what a module may use is a
@@ -91,7 +95,8 @@ public sealed class WasmEngine : IDisposable
             .WithFunctionReferences(false)
             .WithGc(false)
             .WithExceptions(false)
-            .WithWideArithmetic(false);
+            .WithWideArithmetic(false)
+            .WithComponentModel(true);
         if (options.UsePoolingAllocator)
         {
             var slots = (uint)options.PoolingMaxInstances;
@@ -109,6 +114,7 @@ public sealed class WasmEngine : IDisposable
     public void Dispose()
     {
         _epochTicker.Dispose();
+        ComponentLinker.Dispose();
         Linker.Dispose();
         Engine.Dispose();
     }

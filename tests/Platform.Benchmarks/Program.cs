@@ -9,6 +9,7 @@ using Platform.Testing;
 //   --faults     only the fault scenarios (platform as separate processes); their sections replace the ones in the file
 //   --languages  only the per-language suite (every example language's greet function); its section replaces the one in the file
 //   --preinit    only the pre-initialisation rows (examples/c/lookup.c with and without the snapshot); its section replaces the one in the file
+//   --components only the component body marshalling rows; its section replaces the one in the file
 //   --all        in-process and end-to-end, one file
 //   --cold       only the end-to-end cold-start row (one `dev` platform), written to results-cold.md
 if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
@@ -18,9 +19,10 @@ var all = args.Contains("--all");
 var faults = args.Contains("--faults");
 var languages = args.Contains("--languages");
 var preinit = args.Contains("--preinit");
+var components = args.Contains("--components");
 var e2e = all || args.Contains("--e2e");
 var cold = !e2e && args.Contains("--cold");
-var inProcess = all || (!e2e && !faults && !languages && !cold && !preinit);
+var inProcess = all || (!e2e && !faults && !languages && !cold && !preinit && !components);
 var outputIndex = Array.IndexOf(args, "--output");
 var output = outputIndex >= 0 && outputIndex + 1 < args.Length
     ? args[outputIndex + 1]
@@ -33,10 +35,12 @@ if (inProcess)
     CacheLoad.Run(report, quick);
     CpuBound.Run(report, quick);
     NodePeer.Run(report, quick, latency);
+    ComponentMarshalling.Run(report, quick);
 }
 
 if (inProcess || languages) Languages.Run(report, quick);
 if (inProcess || preinit) Preinit.Run(report, quick);
+if (components && !inProcess) ComponentMarshalling.Run(report, quick);
 
 if (e2e) await EndToEnd.RunAsync(report, quick);
 if (faults) await Faults.RunAsync(report);
@@ -55,6 +59,7 @@ else
     if (languages) existing = ResultsFile.WithoutSections(existing, Languages.HeadingPrefix);
     if (cold) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
     if (preinit) existing = ResultsFile.WithoutSections(existing, Preinit.HeadingPrefix);
+    if (components) existing = ResultsFile.WithoutSections(existing, ComponentMarshalling.HeadingPrefix);
     await File.WriteAllTextAsync(output, existing.TrimEnd('\n') + "\n\n" + Machine.Note() + report.Markdown);
 }
 

@@ -11,6 +11,7 @@ public sealed class ExitCodesTests
     [InlineData("EXIT_NONZERO", 14)]
     [InlineData("OUTPUT_LIMIT", 15)]
     [InlineData("INVALID_MODULE", 16)]
+    [InlineData("FUNCTION_ERROR", 17)]
     [InlineData("INVALID_ARGUMENT", 20)]
     [InlineData("NOT_FOUND", 21)]
     [InlineData("UNAUTHENTICATED", 22)]

@@ -23,6 +23,7 @@ public sealed class RunCommandTests
         "EXIT_NONZERO" => 14,
         "OUTPUT_LIMIT" => 15,
         "INVALID_MODULE" => 16,
+        "FUNCTION_ERROR" => 17,
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
     };
 
@@ -207,5 +208,64 @@ public sealed class RunCommandTests
 
         Assert.Equal(28, result.ExitCode);
         Assert.Contains("PAYLOAD_TOO_LARGE", result.Stderr);
+    }
+}
+
+/// <summary><c>platformctl run</c> of a component: the same command and the same JSON as for a module.</summary>
+public sealed class RunComponentTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("platformctl-run-component").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Write(string wat)
+    {
+        var path = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".wat");
+        File.WriteAllText(path, wat);
+        return path;
+    }
+
+    [Fact]
+    public async Task Run_InvokeComponent_PrintsTheReturnedBody()
+    {
+        var result = await PlatformCtlProcess.RunAsync("hello component", "run", Write(ComponentWat.Invoke));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("hello component", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Run_ComponentJson_HasTheModulesShape()
+    {
+        var result = await PlatformCtlProcess.RunAsync("ping", "run", Write(ComponentWat.Invoke), "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var json = System.Text.Json.JsonDocument.Parse(result.Stdout).RootElement;
+        Assert.Equal(
+            ["outcome", "exitCode", "fuelConsumed", "durationMs", "output", "logs", "message"],
+            json.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("OK", json.GetProperty("outcome").GetString());
+        Assert.Equal(0, json.GetProperty("exitCode").GetInt32());
+        Assert.Equal("ping", json.GetProperty("output").GetString());
+    }
+
+    [Fact]
+    public async Task Run_ComponentErr_IsFunctionErrorWithExitCode17()
+    {
+        var result = await PlatformCtlProcess.RunAsync("r", "run", Write(ComponentWat.Invoke), "--json");
+
+        Assert.Equal(17, result.ExitCode);
+        var json = System.Text.Json.JsonDocument.Parse(result.Stdout).RootElement;
+        Assert.Equal("FUNCTION_ERROR", json.GetProperty("outcome").GetString());
+        Assert.Equal("refused", json.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Run_ComponentWithAForbiddenImport_IsInvalidModuleNamingIt()
+    {
+        var result = await PlatformCtlProcess.RunAsync("", "run", Write(ComponentWat.Importing("wasi:sockets/tcp@0.2.0")));
+
+        Assert.Equal(16, result.ExitCode);
+        Assert.Contains("wasi:sockets/tcp@0.2.0", result.Stderr, StringComparison.Ordinal);
     }
 }

@@ -250,7 +250,7 @@ public sealed class FunctionApiTests(PostgresFixture postgres) : ControlPlaneTes
     [Fact]
     public async Task Deploy_ModuleOverGlobalBodyLimitButUnderQuota_Accepted()
     {
-        // 3 MiB of WAT: above Platform:MaxRequestBodyBytes (1 MiB), below the default maxModuleBytes (10 MiB).
+        // 3 MiB of WAT: above Platform:MaxRequestBodyBytes (1 MiB), below the default maxModuleBytes (32 MiB).
         var large = Modules.Hello + new string(' ', 3 << 20);
         var (_, key) = await CreateTenantAsync();
         using var client = Host.CreateClient(key);

@@ -24,7 +24,7 @@ public sealed class TenantApiTests(PostgresFixture postgres) : ControlPlaneTest(
         Assert.Equal(5, quotas["maxFunctions"]!.GetValue<int>());
         Assert.Equal(64, quotas["maxMemoryMb"]!.GetValue<int>());
         Assert.Equal(5000, quotas["maxTimeoutMs"]!.GetValue<int>());
-        Assert.Equal(10485760, quotas["maxModuleBytes"]!.GetValue<long>());
+        Assert.Equal(33554432, quotas["maxModuleBytes"]!.GetValue<long>());
         Assert.Equal(100, quotas["invocationsPerSecond"]!.GetValue<int>());
         Assert.Equal(200, quotas["burst"]!.GetValue<int>());
         Assert.Equal(16, quotas["maxConcurrency"]!.GetValue<int>());

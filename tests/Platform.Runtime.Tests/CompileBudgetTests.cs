@@ -136,3 +136,36 @@ public sealed class CompileBudgetTests : IDisposable
         Assert.Equal(1, compiler.ProcessesKilled);
     }
 }
+
+public sealed class CompileBudgetScalingTests
+{
+    [Fact]
+    public void For_TwelveMiBModule_AddsThePerMiBAllowances()
+    {
+        var budget = new CompileBudget();
+
+        var scaled = budget.For(12L << 20);
+
+        Assert.Equal(TimeSpan.FromSeconds(20 + (3 * 12)), scaled.MaxCpuTime);
+        Assert.Equal(TimeSpan.FromSeconds(60 + (8 * 12)), scaled.MaxWallTime);
+        Assert.Equal(1024 + (64 * 12), scaled.MaxMemoryMb);
+        scaled.Validate();
+    }
+
+    [Fact]
+    public void For_SmallModule_StaysNearTheBase()
+    {
+        var scaled = new CompileBudget().For(24 * 1024);
+
+        Assert.True(scaled.MaxCpuTime < TimeSpan.FromSeconds(20.1), scaled.MaxCpuTime.ToString());
+        Assert.Equal(1026, scaled.MaxMemoryMb);
+    }
+
+    [Fact]
+    public void Validate_WallPerMiBBelowCpuPerMiB_IsRefused()
+    {
+        var budget = new CompileBudget { CpuTimePerMiB = TimeSpan.FromSeconds(10), WallTimePerMiB = TimeSpan.FromSeconds(5) };
+
+        Assert.Throws<ArgumentOutOfRangeException>(budget.Validate);
+    }
+}

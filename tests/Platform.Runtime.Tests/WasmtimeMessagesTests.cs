@@ -25,10 +25,10 @@ public sealed class WasmtimeMessagesTests
         {
             var module = sandbox.Compile(NoImports);
             using var holder = new Store(sandbox.Engine.Engine);
-            _ = sandbox.Engine.Linker.Instantiate(holder, module.Module);
+            _ = sandbox.Engine.Linker.Instantiate(holder, module.Module!);
             using var second = new Store(sandbox.Engine.Engine);
 
-            var error = Assert.ThrowsAny<WasmtimeException>(() => sandbox.Engine.Linker.Instantiate(second, module.Module));
+            var error = Assert.ThrowsAny<WasmtimeException>(() => sandbox.Engine.Linker.Instantiate(second, module.Module!));
 
             Assert.True(WasmtimeMessages.IsPoolExhausted(error), error.Message);
             Assert.Throws<SandboxOverloadedException>(() => sandbox.Run(module));
@@ -59,7 +59,7 @@ public sealed class WasmtimeMessagesTests
         using var store = new Store(sandbox.Engine.Engine);
         store.SetLimits(memorySize: 16L << 20);
 
-        var error = Assert.ThrowsAny<WasmtimeException>(() => sandbox.Engine.Linker.Instantiate(store, module.Module));
+        var error = Assert.ThrowsAny<WasmtimeException>(() => sandbox.Engine.Linker.Instantiate(store, module.Module!));
 
         Assert.IsNotType<TrapException>(error);
         Assert.True(WasmtimeMessages.IsMemoryLimitAtInstantiation(error), error.Message);
@@ -75,7 +75,7 @@ public sealed class WasmtimeMessagesTests
         using var store = new Store(sandbox.Engine.Engine, NewContext());
         store.Fuel = 1_000_000;
         store.SetEpochDeadline(1_000_000);
-        var instance = sandbox.Engine.Linker.Instantiate(store, module.Module);
+        var instance = sandbox.Engine.Linker.Instantiate(store, module.Module!);
 
         var trap = Assert.Throws<TrapException>(() => instance.GetAction("_start")!());
 

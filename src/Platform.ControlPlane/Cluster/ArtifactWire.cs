@@ -14,6 +14,7 @@ internal static class ArtifactWire
         Kind = artifact.Kind switch
         {
             ArtifactKind.CoreModule => V1.ArtifactKind.CoreModule,
+            ArtifactKind.Component => V1.ArtifactKind.Component,
             _ => throw new ArgumentOutOfRangeException(nameof(artifact), artifact.Kind, "no wire kind"),
         },
         EngineFingerprint = artifact.Fingerprint,

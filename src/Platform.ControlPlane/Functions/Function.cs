@@ -10,6 +10,12 @@ public sealed record FunctionVersionInfo(string Name, int Version, string Sha256
     [System.Text.Json.Serialization.JsonIgnore]
     public string RunningSha256 => Preinit.Sha256 ?? Sha256;
 
+    /// <summary><c>module</c> (WASI preview 1) or <c>component</c>.</summary>
+    public string Kind { get; init; } = "module";
+
+    /// <summary>A component's world, <c>invoke</c> or <c>http</c>; null for a module.</summary>
+    public string? World { get; init; }
+
     /// <summary>The version's read-only files; null when it has none.</summary>
     public Assets.VersionAssets? Assets { get; init; }
 }

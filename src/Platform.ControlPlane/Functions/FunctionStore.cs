@@ -9,6 +9,8 @@ using Platform.ControlPlane.Keys;
 using Platform.ControlPlane.Modules;
 using Platform.ControlPlane.Paging;
 using Platform.ControlPlane.Quotas;
+using Platform.Runtime;
+using Platform.Runtime.Components;
 
 namespace Platform.ControlPlane.Functions;
 
@@ -102,10 +104,10 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             {
                 await connection.ExecuteAsync(Db.Command(
                     """
-                    INSERT INTO modules (sha256, size_bytes, content, created_at) VALUES (@Sha256, @size, @Bytes, @now)
+                    INSERT INTO modules (sha256, size_bytes, content, created_at, kind, world) VALUES (@Sha256, @size, @Bytes, @now, @kind, @world)
                     ON CONFLICT (sha256) DO NOTHING
                     """,
-                    new { stored.Sha256, size = (long)stored.Bytes.Length, stored.Bytes, now = now.UtcDateTime }, token, transaction));
+                    new { stored.Sha256, size = (long)stored.Bytes.Length, stored.Bytes, now = now.UtcDateTime, kind = stored.Kind.ToName(), world = stored.World?.ToName() }, token, transaction));
             }
 
             var version = function.LatestVersion + 1;
@@ -135,6 +137,8 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
                     ? PreinitInfo.NotRun(config)
                     : new PreinitInfo(true, snapshot.Module.Sha256, snapshot.Module.Bytes.Length, snapshot.FuelConsumed, null),
                 Assets = assets?.View,
+                Kind = runs.Kind.ToName(),
+                World = runs.World?.ToName(),
             };
         }, cancellationToken));
 
@@ -164,7 +168,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             var after = page.Cursor is null ? 0 : ParseVersion(cursors.Decode(page.Cursor, "versions", scope));
             var versions = (await connection.QueryAsync<VersionRow>(Db.Command(
                 """
-                SELECT v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at,
+                SELECT v.version, v.module_sha256, m.size_bytes, m.kind, m.world, v.config::text AS config, v.created_at,
                        v.original_sha256, o.size_bytes AS original_size_bytes, v.preinit_fuel,
                        v.assets_sha256, a.file_bytes AS asset_bytes, a.file_count AS asset_files
                 FROM function_versions v JOIN modules m ON m.sha256 = v.module_sha256
@@ -294,7 +298,7 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             ? "v.version = @Version"
             : "v.version = (SELECT a.version FROM function_aliases a WHERE a.function_id = f.id AND a.alias = @Alias)";
         return $"""
-            SELECT f.id AS function_id, v.version, v.module_sha256, m.size_bytes, v.config::text AS config, v.created_at,
+            SELECT f.id AS function_id, v.version, v.module_sha256, m.size_bytes, m.kind, m.world, v.config::text AS config, v.created_at,
                    v.original_sha256, o.size_bytes AS original_size_bytes, v.preinit_fuel{content},
                    v.assets_sha256, a.file_bytes AS asset_bytes, a.file_count AS asset_files
             FROM functions f
@@ -338,6 +342,8 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
         public int Version { get; set; }
         public string ModuleSha256 { get; set; } = "";
         public long SizeBytes { get; set; }
+        public string Kind { get; set; } = "module";
+        public string? World { get; set; }
         public string Config { get; set; } = "{}";
         public DateTime CreatedAt { get; set; }
         public byte[]? Content { get; set; }
@@ -354,11 +360,13 @@ internal sealed class FunctionStore(Db db, TimeProvider timeProvider, Caching.Me
             var config = ApiJson.DeserializeConfig(Config);
             var assets = AssetsSha256 is null ? null : new VersionAssets(AssetsSha256, AssetBytes ?? 0, AssetFiles ?? 0);
             return OriginalSha256 is null
-                ? new(name, Version, ModuleSha256, SizeBytes, config, ApiKeyStore.Utc(CreatedAt)) { Preinit = PreinitInfo.NotRun(config), Assets = assets }
+                ? new(name, Version, ModuleSha256, SizeBytes, config, ApiKeyStore.Utc(CreatedAt)) { Preinit = PreinitInfo.NotRun(config), Assets = assets, Kind = Kind, World = World }
                 : new(name, Version, OriginalSha256, OriginalSizeBytes ?? 0, config, ApiKeyStore.Utc(CreatedAt))
                 {
                     Preinit = new PreinitInfo(true, ModuleSha256, SizeBytes, PreinitFuel, null),
                     Assets = assets,
+                    Kind = Kind,
+                    World = World,
                 };
         }
     }

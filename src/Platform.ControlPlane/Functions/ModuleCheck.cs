@@ -6,8 +6,13 @@ using Platform.Runtime.Compilation;
 
 namespace Platform.ControlPlane.Functions;
 
-/// <summary>A module that compiled: canonical binary bytes (WAT converted) and their SHA-256.</summary>
-internal sealed record ValidatedModule(byte[] Bytes, string Sha256);
+/// <summary>A module that compiled: canonical binary bytes (WAT converted) and their SHA-256; for a component, its world.</summary>
+internal sealed record ValidatedModule(byte[] Bytes, string Sha256)
+{
+    public FunctionKind Kind { get; init; } = FunctionKind.Module;
+
+    public Platform.Runtime.Components.ComponentWorld? World { get; init; }
+}
 
 /// <summary>
 /// Compile check through Platform.Runtime, under the compile budget, one compile per tenant at a
@@ -35,7 +40,8 @@ internal sealed class ModuleCheck(ModuleValidator validator, ArtifactSigning art
         metrics.UploadCompiled();
         // Kept before the version commits: content-addressed, so a failed commit leaves only a file
         // the next upload of the same bytes overwrites.
-        if (result.Artifact is not null) artifacts.Keep(result.Sha256, result.Artifact);
-        return new ValidatedModule(result.WasmBytes, result.Sha256);
+        if (result.Artifact is not null)
+            artifacts.Keep(result.Sha256, result.Artifact, result.Kind == FunctionKind.Component ? Platform.Runtime.Artifacts.ArtifactKind.Component : Platform.Runtime.Artifacts.ArtifactKind.CoreModule);
+        return new ValidatedModule(result.WasmBytes, result.Sha256) { Kind = result.Kind, World = result.World };
     }
 }

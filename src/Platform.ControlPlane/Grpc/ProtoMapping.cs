@@ -129,6 +129,13 @@ internal static class ProtoMapping
             Reason = v.Preinit.Reason ?? "",
         },
         Assets = v.Assets is { } assets ? new V1.VersionAssets { Sha256 = assets.Sha256, Bytes = assets.Bytes, Files = assets.Files } : null,
+        Kind = v.Kind == "component" ? V1.FunctionKind.Component : V1.FunctionKind.Module,
+        World = v.World switch
+        {
+            "invoke" => V1.ComponentWorld.Invoke,
+            "http" => V1.ComponentWorld.Http,
+            _ => V1.ComponentWorld.Unspecified,
+        },
     };
 
     public static V1.FunctionSummary ToProto(FunctionSummary f) => new()

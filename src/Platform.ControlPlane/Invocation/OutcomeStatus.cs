@@ -20,7 +20,7 @@ internal static class OutcomeStatus
         Outcome.Ok => StatusCode.OK,
         Outcome.OutOfFuel or Outcome.MemoryLimit or Outcome.OutputLimit => StatusCode.ResourceExhausted,
         Outcome.Timeout => StatusCode.DeadlineExceeded,
-        Outcome.Trap or Outcome.ExitNonzero => StatusCode.Aborted,
+        Outcome.Trap or Outcome.ExitNonzero or Outcome.FunctionError => StatusCode.Aborted,
         Outcome.InvalidModule => StatusCode.FailedPrecondition,
         _ => StatusCode.Internal,
     };

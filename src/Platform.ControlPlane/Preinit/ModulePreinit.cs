@@ -25,7 +25,7 @@ internal sealed partial class ModulePreinit(IModuleCompiler compiler, ModuleChec
     /// <summary>Null when the version runs the module as uploaded (no initialiser, or opted out).</summary>
     public async Task<PreparedSnapshot?> RunAsync(ValidatedModule module, Auth.Caller.Tenant caller, string function, FunctionConfig config, EffectiveQuotas quotas, CancellationToken cancellationToken)
     {
-        if (config.Preinit == false || PreinitModule.FindInitializer(module.Bytes) is not { } initializer)
+        if (config.Preinit == false || module.Kind == FunctionKind.Component || PreinitModule.FindInitializer(module.Bytes) is not { } initializer)
             return null;
 
         var request = new PreinitRequest

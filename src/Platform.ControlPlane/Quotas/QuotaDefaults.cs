@@ -15,8 +15,11 @@ public sealed class QuotaDefaults
     /// <summary>Wall-clock time per invocation, ms. Default 5000.</summary>
     public int MaxTimeoutMs { get; set; } = 5000;
 
-    /// <summary>Size of one module, bytes. Default 10 MiB (10485760).</summary>
-    public long MaxModuleBytes { get; set; } = 10L << 20;
+    /// <summary>
+    /// Size of one module, bytes. Default 32 MiB (33554432): a JavaScript component carries a whole
+    /// JS engine (~12 MB) and must deploy as a new tenant would deploy it.
+    /// </summary>
+    public long MaxModuleBytes { get; set; } = 32L << 20;
 
     /// <summary>Functions per tenant. Default 100.</summary>
     public int MaxFunctions { get; set; } = 100;

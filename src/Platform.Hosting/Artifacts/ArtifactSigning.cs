@@ -32,10 +32,10 @@ public sealed class ArtifactSigning : IDisposable
     public string Fingerprint => _fingerprint;
 
     /// <summary>Signs and keeps the artifact of an upload's compile (no-op when disabled).</summary>
-    public void Keep(string moduleSha256, byte[] artifact)
+    public void Keep(string moduleSha256, byte[] artifact, ArtifactKind kind)
     {
         if (_signer is null || _store is null) return;
-        _store.Save(_signer.Sign(ArtifactKind.CoreModule, moduleSha256, _fingerprint, artifact));
+        _store.Save(_signer.Sign(kind, moduleSha256, _fingerprint, artifact));
     }
 
     /// <summary>The kept artifact for <paramref name="fingerprint"/> (default: this engine's), or null.</summary>

@@ -16,6 +16,7 @@ public static class OutcomeWire
         Outcome.ExitNonzero => InvocationOutcome.ExitNonzero,
         Outcome.OutputLimit => InvocationOutcome.OutputLimit,
         Outcome.InvalidModule => InvocationOutcome.InvalidModule,
+        Outcome.FunctionError => InvocationOutcome.FunctionError,
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
     };
 
@@ -32,6 +33,7 @@ public static class OutcomeWire
             InvocationOutcome.ExitNonzero => Outcome.ExitNonzero,
             InvocationOutcome.OutputLimit => Outcome.OutputLimit,
             InvocationOutcome.InvalidModule => Outcome.InvalidModule,
+            InvocationOutcome.FunctionError => Outcome.FunctionError,
             _ => (Outcome)(-1),
         };
         return Enum.IsDefined(outcome);

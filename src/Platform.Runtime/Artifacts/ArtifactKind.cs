@@ -5,4 +5,7 @@ public enum ArtifactKind : byte
 {
     /// <summary><c>Module.Serialize</c> output of a core Wasm module.</summary>
     CoreModule = 1,
+
+    /// <summary><c>Component.Serialize</c> output of a component of a platform world.</summary>
+    Component = 2,
 }

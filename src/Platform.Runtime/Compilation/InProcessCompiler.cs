@@ -26,12 +26,18 @@ public sealed class InProcessCompiler(WasmEngine engine) : IModuleCompiler
     {
         try
         {
+            if (WasmBinary.IsComponent(wasm))
+            {
+                using var component = Wasmtime.Components.Component.FromBytes(engine, wasm);
+                return component.Serialize();
+            }
+
             using var module = Module.FromBytes(engine, "function", wasm);
             return module.Serialize();
         }
         catch (WasmtimeException ex)
         {
-            throw new InvalidModuleException($"invalid module: {ErrorText.FirstLines(ex.Message)}");
+            throw new InvalidModuleException($"invalid {(WasmBinary.IsComponent(wasm) ? "component" : "module")}: {ErrorText.FirstLines(ex.Message)}");
         }
     }
 }

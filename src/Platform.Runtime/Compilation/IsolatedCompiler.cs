@@ -44,7 +44,7 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
     public Task<byte[]> CompileAsync(byte[] wasm, string? partition, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(wasm);
-        return RunAsync((process, token) => process.CompileAsync(wasm, _budget, token), partition, cancellationToken);
+        return RunAsync((process, token) => process.CompileAsync(wasm, _budget.For(wasm.Length), token), partition, cancellationToken);
     }
 
     public async Task<Preinit.PreinitSnapshot> PreinitializeAsync(byte[] wasm, Preinit.PreinitRequest request, string? partition, CancellationToken cancellationToken)
@@ -53,7 +53,7 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         try
         {
-            return await RunAsync((process, token) => process.PreinitializeAsync(wasm, request, _budget, token), partition, cancellationToken);
+            return await RunAsync((process, token) => process.PreinitializeAsync(wasm, request, _budget.For(wasm.Length), token), partition, cancellationToken);
         }
         catch (InvalidModuleException ex)
         {

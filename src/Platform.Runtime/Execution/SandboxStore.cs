@@ -26,6 +26,21 @@ internal static class SandboxStore
         return store;
     }
 
+    /// <summary>A component's store: the same fuel, deadline and per-memory limit, with room for the component's core instances, tables and memories.</summary>
+    public static Store CreateForComponent(WasmEngine engine, InvocationLimits limits, long instances, long tables, long memories)
+    {
+        var store = new Store(engine.Engine);
+        store.Fuel = (ulong)limits.Fuel;
+        store.SetEpochDeadline(DeadlineTicks(engine, limits.TimeoutMs));
+        store.SetLimits(
+            memorySize: limits.MemoryMb * BytesPerMb,
+            tableElements: engine.Options.MaxTableElements,
+            instances: instances,
+            tables: tables,
+            memories: memories);
+        return store;
+    }
+
     /// <summary>
     /// Wasmtime refuses a memory.grow past the store limit by returning -1, not by trapping, so
     /// the host cannot see the refusal. A guest that trapped while its memory was within a

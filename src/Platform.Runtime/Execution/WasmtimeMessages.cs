@@ -27,6 +27,14 @@ internal static class WasmtimeMessages
         && ex.Message.Contains("memory", StringComparison.OrdinalIgnoreCase)
         && (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("exceeds", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>A component's store ran out of fuel (components report it as an error, not a trap code).</summary>
+    public static bool IsOutOfFuel(Exception ex) =>
+        ex is WasmtimeException && ex.Message.Contains("all fuel consumed", StringComparison.Ordinal);
+
+    /// <summary>A component's store passed its epoch deadline (an error, not a trap code, on components).</summary>
+    public static bool IsInterrupt(Exception ex) =>
+        ex is WasmtimeException && ex.Message.Contains("interrupt", StringComparison.Ordinal);
+
     /// <summary>The line that states the trap, or the first line when Wasmtime wrote none such.</summary>
     public static string TrapLine(Exception trap)
     {

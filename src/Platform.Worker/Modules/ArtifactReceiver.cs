@@ -23,7 +23,7 @@ internal sealed class ArtifactReceiver
         _moduleSha256 = moduleSha256;
         Problem = header.Kind switch
         {
-            Contracts.V1.ArtifactKind.CoreModule => null,
+            Contracts.V1.ArtifactKind.CoreModule or Contracts.V1.ArtifactKind.Component => null,
             _ => $"unknown artifact kind {header.Kind}",
         };
         Problem ??= header.SizeBytes <= 0 || header.SizeBytes > maxBytes ? $"the artifact's size {header.SizeBytes} is outside 1..{maxBytes} bytes (Platform:Artifacts:MaxArtifactBytes)" : null;
@@ -57,7 +57,8 @@ internal sealed class ArtifactReceiver
             return null;
         }
 
-        return new SignedArtifact(Runtime.Artifacts.ArtifactKind.CoreModule, _moduleSha256, _header.EngineFingerprint, _buffer.ToArray(), _header.Signature.ToByteArray());
+        var kind = _header.Kind == Contracts.V1.ArtifactKind.Component ? Runtime.Artifacts.ArtifactKind.Component : Runtime.Artifacts.ArtifactKind.CoreModule;
+        return new SignedArtifact(kind, _moduleSha256, _header.EngineFingerprint, _buffer.ToArray(), _header.Signature.ToByteArray());
     }
 
     private void Drop(string problem)

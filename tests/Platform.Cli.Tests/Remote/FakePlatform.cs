@@ -54,7 +54,7 @@ internal sealed class FakePlatform : IAsyncDisposable
 
     public static readonly object EffectiveQuotas = new
     {
-        maxFuel = 1_000_000_000L, maxMemoryMb = 64, maxTimeoutMs = 5000, maxModuleBytes = 10485760L, maxFunctions = 100,
+        maxFuel = 1_000_000_000L, maxMemoryMb = 64, maxTimeoutMs = 5000, maxModuleBytes = 33554432L, maxFunctions = 100,
         invocationsPerSecond = 100, burst = 200, maxConcurrency = 16, maxInputBytes = 1048576L, maxOutputBytes = 1048576L,
         maxVersionsPerFunction = 100, maxAliasesPerFunction = 20, maxStoredBytes = 268435456L, managementCallsPerSecond = 20, managementBurst = 100,
     };
