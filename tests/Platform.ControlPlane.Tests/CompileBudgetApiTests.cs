@@ -16,6 +16,10 @@ public sealed class CompileBudgetApiTests(PostgresFixture postgres) : ControlPla
     {
         ["Platform:Compile:MaxCpuTime"] = "00:00:01",
         ["Platform:Compile:MaxWallTime"] = "00:04:00",
+        // The fixed budget alone, so the message names exactly 1 s (the per-MiB allowances have their own tests).
+        ["Platform:Compile:CpuTimePerMiB"] = "00:00:00",
+        ["Platform:Compile:WallTimePerMiB"] = "00:00:00",
+        ["Platform:Compile:MemoryMbPerMiB"] = "0",
     };
 
     [Fact]

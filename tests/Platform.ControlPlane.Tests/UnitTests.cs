@@ -149,7 +149,7 @@ public sealed class UnitTests
     public void QuotaDefaults_MatchDesign()
     {
         var d = new QuotaDefaults();
-        Assert.Equal(new EffectiveQuotas(1_000_000_000, 64, 5000, 10_485_760, 100, 100, 200, 16, 1_048_576, 1_048_576, 100, 20, 268_435_456, 20, 100, 168, 10_000, 67_108_864, 67_108_864, 16_384, 16_777_216), d.ToEffective());
+        Assert.Equal(new EffectiveQuotas(1_000_000_000, 64, 5000, 33_554_432, 100, 100, 200, 16, 1_048_576, 1_048_576, 100, 20, 268_435_456, 20, 100, 168, 10_000, 67_108_864, 67_108_864, 16_384, 16_777_216), d.ToEffective());
         Assert.Empty(d.Validate("Platform:DefaultQuotas"));
     }
 

@@ -105,11 +105,14 @@ public sealed class TestCluster : IAsyncDisposable
         DeployAsync(key, name, new StringContent(wat, Encoding.UTF8, "text/plain"));
 
     /// <summary>Deploys a guest from build/guests with a function config (multipart).</summary>
-    public Task<JsonObject> DeployGuestAsync(string key, string name, string guest, string? configJson = null)
+    /// <summary>A guest of build/guests/ (large ones included: the wait is <see cref="TestTimeouts.Deploy"/>).</summary>
+    public async Task<JsonObject> DeployGuestAsync(string key, string name, string guest, string? configJson = null)
     {
         var module = new ByteArrayContent(GuestModules.Bytes(guest));
         module.Headers.ContentType = new MediaTypeHeaderValue("application/wasm");
-        return DeployAsync(key, name, ApiCalls.ModuleForm(module, guest + ".wasm", configJson));
+        using var client = Client(key);
+        client.Timeout = TestTimeouts.Deploy;
+        return await ApiCalls.DeployAsync(client, name, ApiCalls.ModuleForm(module, guest + ".wasm", configJson), TestTimeouts.Deploy);
     }
 
     /// <summary>POST /v1/functions/{target}/invoke with <paramref name="key"/> (none when null).</summary>

@@ -19,7 +19,16 @@ public sealed class CompileBudgetTests : IDisposable
 
     private IsolatedCompiler Compiler(Action<CompileBudget>? configure = null)
     {
-        var budget = new CompileBudget { MaxCpuTime = TimeSpan.FromSeconds(2), MaxWallTime = TimeSpan.FromMinutes(4), MaxMemoryMb = 4096 };
+        // The fixed budget alone: the per-MiB allowances are pinned by their own tests below.
+        var budget = new CompileBudget
+        {
+            MaxCpuTime = TimeSpan.FromSeconds(2),
+            MaxWallTime = TimeSpan.FromMinutes(4),
+            MaxMemoryMb = 4096,
+            CpuTimePerMiB = TimeSpan.Zero,
+            WallTimePerMiB = TimeSpan.Zero,
+            MemoryMbPerMiB = 0,
+        };
         configure?.Invoke(budget);
         return new IsolatedCompiler(_sandbox.Engine, budget);
     }

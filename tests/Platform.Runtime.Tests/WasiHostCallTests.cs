@@ -150,8 +150,9 @@ public sealed class WasiHostCallTests : IDisposable
 
         var result = _sandbox.Run(WasiWat.IovecFlood(call, fd, pages), limits: limits);
 
+        // The guarantee is the upper bound: the epoch that ends it may tick a little before 100 ms.
         Assert.Equal(Outcome.Timeout, result.Outcome);
-        Assert.InRange(result.Duration.TotalMilliseconds, 100, 100 + 1_000);
+        Assert.InRange(result.Duration.TotalMilliseconds, 0, 100 + 1_000);
     }
 
     [Fact]

@@ -114,7 +114,8 @@ public sealed class EndpointTests(TelemetryEnvironment environment)
         Assert.Matches($$"""(?m)^platform_cache_lookups_total\{[^}]*result="(memory|miss)",worker="{{worker.Id}}"\} [1-9]\d*$""", text);
         Assert.Matches($$"""(?m)^platform_worker_invocations_in_flight\{[^}]*worker="{{worker.Id}}"\} 0$""", text);
         Assert.Matches($$"""(?m)^platform_worker_invocations_queued\{[^}]*worker="{{worker.Id}}"\} 0$""", text);
-        Assert.Matches($$"""(?m)^platform_module_compile_duration_seconds_count\{[^}]*worker="{{worker.Id}}"\} \d+$""", text);
+        // The worker loaded the control plane's signed artifact of the upload instead of compiling it.
+        Assert.Matches($$"""(?m)^platform_artifact_loads_total\{[^}]*result="loaded",worker="{{worker.Id}}"\} [1-9]\d*$""", text);
         Assert.Matches($$"""(?m)^target_info\{[^}]*service_instance_id="{{worker.Id}}"[^}]*service_name="platform-worker"[^}]*\} 1$""", text);
 
         // Nothing else on that listener.

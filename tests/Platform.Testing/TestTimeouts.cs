@@ -8,6 +8,12 @@ public static class TestTimeouts
     /// <summary>How long a host may take to start.</summary>
     public static readonly TimeSpan Start = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a deploy of a large guest may take: the upload compiles before it is answered, and a
+    /// 12 MB JavaScript component compiles in 30 s to a minute here, longer on a loaded machine.
+    /// </summary>
+    public static readonly TimeSpan Deploy = TimeSpan.FromMinutes(5);
+
     /// <summary>How long a host may take to stop.</summary>
     public static readonly TimeSpan Stop = TimeSpan.FromSeconds(15);
 

@@ -38,9 +38,9 @@ public static class ApiCalls
     }
 
     /// <summary>PUT /v1/functions/{name}: 201 expected; returns the version document.</summary>
-    public static async Task<JsonObject> DeployAsync(HttpClient client, string name, HttpContent module)
+    public static async Task<JsonObject> DeployAsync(HttpClient client, string name, HttpContent module, TimeSpan? timeout = null)
     {
-        using var response = await client.PutAsync($"/v1/functions/{name}", module).Within();
+        using var response = await client.PutAsync($"/v1/functions/{name}", module).Within(timeout);
         return await ReadJsonAsync(response, HttpStatusCode.Created);
     }
 
