@@ -3,7 +3,7 @@
 // WORLD is a world of wit/platform-function.wit (invoke or http). The HTTP and fetch-event
 // features are off: the platform links no wasi:http, so the component must not import it.
 import { componentize } from '@bytecodealliance/componentize-js';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const [sourcePath, worldName, output] = process.argv.slice(2);
@@ -18,4 +18,7 @@ const { component } = await componentize({
   worldName,
   disableFeatures: ['http', 'fetch-event'],
 });
-await writeFile(output, component);
+// Written aside and renamed: test projects running side by side may build the same guest at once.
+const temporary = `${output}.${process.pid}.tmp`;
+await writeFile(temporary, component);
+await rename(temporary, output);

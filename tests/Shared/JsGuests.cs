@@ -7,7 +7,7 @@ namespace Platform.Testing;
 
 /// <summary>
 /// The JavaScript guests under tests/guests/js/, built into components with the pinned
-/// componentize-js (tests/guests/js/build.mjs) once per change: the output is kept in
+/// componentize-js (examples/javascript/build.mjs, the examples' own build) once per change: the output is kept in
 /// build/guests/js/ under a name that carries the hash of the source, the WIT and the build
 /// script, so a run reuses it and an edit rebuilds it. Compiled artifacts are shared through
 /// <see cref="ArtifactDirectory"/> (keyed by module hash and engine fingerprint by the cache itself).
@@ -27,7 +27,7 @@ internal static class JsGuests
     {
         var root = GuestModules.RepositoryRoot;
         var source = Path.Combine(root, "tests", "guests", "js", name + ".js");
-        var script = Path.Combine(root, "tests", "guests", "js", "build.mjs");
+        var script = Path.Combine(root, "examples", "javascript", "build.mjs");
         var wit = Path.Combine(root, "wit", "platform-function.wit");
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             world + "\n" + File.ReadAllText(source) + "\n" + File.ReadAllText(wit) + "\n" + File.ReadAllText(script))))[..16];
@@ -35,7 +35,7 @@ internal static class JsGuests
         if (File.Exists(output)) return File.ReadAllBytes(output);
 
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        using var build = Process.Start(new ProcessStartInfo("node", [script, world, source, output])
+        using var build = Process.Start(new ProcessStartInfo("node", [script, source, world, output])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
