@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.V1;
 using Platform.Hosting.Artifacts;
+using Platform.Hosting.Telemetry;
 using Platform.Hosting.Wire;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
@@ -109,7 +110,7 @@ internal sealed partial class WorkerGrpcService(
         var server = Activity.Current;
         if (server is not null)
             foreach (var (key, value) in tags) server.SetTag(key, value);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InvocationId"] = invocationId });
+        using var scope = logger.BeginScope(new InvocationLogScope(invocationId));
         try
         {
             var response = await InvokeAsync(request, invocationId, tags, context);
