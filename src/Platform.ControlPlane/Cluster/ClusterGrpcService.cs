@@ -25,7 +25,8 @@ internal sealed class ClusterGrpcService(WorkerRegistry registry, WorkerChannelW
 
         var now = time.GetUtcNow();
         var registered = new WorkerInfo(request.WorkerId, request.AdvertiseUrl, request.Capacity, 0, 0, now, now);
-        channels.Warm(registered);
+        if (options.Value.WarmWorkerConnections)
+            channels.Warm(registered);
         var workers = registry.Live.Where(w => w.Id != request.WorkerId)
             .Append(registered)
             .ToList();
