@@ -9,7 +9,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Cluster;
 
 /// <summary><c>platform.v1.ClusterService</c>: worker registration, heartbeats and module fetches.</summary>
-internal sealed class ClusterGrpcService(WorkerRegistry registry, WorkerChannelWarmer channels, IFunctionCatalog catalog, ArtifactSigning artifacts, Assets.AssetStore assets, IOptions<ClusterOptions> options, TimeProvider time) : V1.ClusterService.ClusterServiceBase
+internal sealed class ClusterGrpcService(WorkerRegistry registry, IFunctionCatalog catalog, ArtifactSigning artifacts, Assets.AssetStore assets, IOptions<ClusterOptions> options, TimeProvider time) : V1.ClusterService.ClusterServiceBase
 {
     private const int ChunkBytes = 64 * 1024;
 
@@ -24,11 +24,8 @@ internal sealed class ClusterGrpcService(WorkerRegistry registry, WorkerChannelW
         await registry.RegisterAsync(request.WorkerId, request.AdvertiseUrl, Math.Max(request.Capacity, 1), request.Modules.Count, token);
 
         var now = time.GetUtcNow();
-        var registered = new WorkerInfo(request.WorkerId, request.AdvertiseUrl, request.Capacity, 0, 0, now, now);
-        if (options.Value.WarmWorkerConnections)
-            channels.Warm(registered);
         var workers = registry.Live.Where(w => w.Id != request.WorkerId)
-            .Append(registered)
+            .Append(new WorkerInfo(request.WorkerId, request.AdvertiseUrl, request.Capacity, 0, 0, now, now))
             .ToList();
         var assigned = (await registry.CurrentModulesAsync(token))
             .Where(sha256 => RendezvousPlacement.IsAssigned(request.WorkerId, sha256, workers, options.Value.ReplicationFactor));

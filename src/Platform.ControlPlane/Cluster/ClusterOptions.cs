@@ -39,12 +39,6 @@ public sealed class ClusterOptions
     /// <summary>How long an open breaker keeps the router away from the worker before one trial call. Default 5 s.</summary>
     public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// Open the connection to a worker with one Status call as it registers, so that the first
-    /// invocation routed to it (after a restart, say) does not wait for the connect. Default true.
-    /// </summary>
-    public bool WarmWorkerConnections { get; set; } = true;
-
     public IEnumerable<string> Validate()
     {
         if (BreakerFailureRatio is <= 0 or > 1) yield return "Platform:Cluster:BreakerFailureRatio must be in (0, 1]";

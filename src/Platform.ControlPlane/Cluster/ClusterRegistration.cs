@@ -24,7 +24,6 @@ internal static class ClusterRegistration
         services.AddSingleton<ILiveWorkers>(sp => sp.GetRequiredService<WorkerRegistry>());
         services.AddHostedService<WorkerRegistryRefresher>();
         services.AddSingleton<WorkerClients>();
-        services.AddSingleton<WorkerChannelWarmer>();
         services.AddSingleton<WorkerBreakers>();
         services.AddSingleton<ModulePusher>();
         services.AddMetrics();

@@ -13,34 +13,37 @@ internal static partial class EndToEnd
 {
     /// <summary>
     /// The first invoke through the control plane after a worker restart, with and without the
-    /// worker's warm-up before it registers and the control plane's connection opened at
-    /// registration, interleaved on two topology-B clusters (<c>--restart</c>).
+    /// worker's warm-up before it registers, interleaved on one topology-B cluster (<c>--restart</c>).
     /// </summary>
     public static async Task RunRestartAsync(Report report, bool quick)
     {
         var loadBefore = LoadAverage();
         var repetitions = quick ? 3 : 6;
-        var wat = await File.ReadAllBytesAsync(Path.Combine(GuestModules.RepositoryRoot, "examples", "wat", "hello.wat"));
-        // Two clusters alive at once, so that the control plane's lever can alternate with the others.
-        var (main, mainApi) = await RestartClusterAsync(wat, []);
-        await using var mainCluster = main;
-        using var mainApiOwned = mainApi;
-        var (coldConnections, coldApi) = await RestartClusterAsync(wat, ["--Platform:Cluster:WarmWorkerConnections=false"]);
-        await using var coldCluster = coldConnections;
-        using var coldApiOwned = coldApi;
-        (string Name, ProcessCluster Cluster, PlatformApi Api, string[] WorkerArguments)[] variants =
+        (string Name, string[] Arguments)[] variants =
         [
-            ("warm-up before registering + connection opened at registration (defaults)", main, mainApi, []),
-            ("warm-up, connection not opened at registration (`--Platform:Cluster:WarmWorkerConnections=false`)", coldConnections, coldApi, []),
-            ("neither (`--Platform:WarmUpBeforeRegister=false`, `--Platform:Cluster:WarmWorkerConnections=false`)", coldConnections, coldApi, ["--Platform:WarmUpBeforeRegister=false"]),
+            ("warm-up before registering (default)", []),
+            ("no warm-up (`--Platform:WarmUpBeforeRegister=false`)", ["--Platform:WarmUpBeforeRegister=false"]),
         ];
+
+        var wat = await File.ReadAllBytesAsync(Path.Combine(GuestModules.RepositoryRoot, "examples", "wat", "hello.wat"));
+        await using var split = await ProcessCluster.CreateAsync(workers: 1);
+        await split.StartControlPlaneAsync();
+        using var api = split.AdminApi();
+        await api.CreateTenantAsync("bench");
+        await api.LiftRateLimitsAsync("bench");
+        split.StartWorker(0);
+        await UntilRegisteredAsync(api, split, DateTimeOffset.MinValue, TimeSpan.FromMinutes(1));
+        await api.DeployAsync(Function, wat, "text/plain");
+        await UntilOkAsync(api, Function, TimeSpan.FromSeconds(30));
+        // The control plane warm, as it is when one of its workers restarts.
+        for (var i = 0; i < 500; i++) await api.InvokeAsync(Function, Input);
 
         var clusterHeaders = new Metadata { { "x-platform-cluster-token", ProcessCluster.ClusterToken } };
         var firstMs = variants.ToDictionary(v => v.Name, _ => new List<double>());
         var rows = new List<IReadOnlyList<string>>();
         for (var rep = 1; rep <= repetitions; rep++)
         {
-            foreach (var (name, split, api, arguments) in variants)
+            foreach (var (name, arguments) in variants)
             {
                 var before = (await api.WorkersAsync()).Single(w => w.Id == ProcessCluster.WorkerId(0));
                 await split.Worker(0)!.StopAsync(TimeSpan.FromSeconds(30));
@@ -65,40 +68,13 @@ internal static partial class EndToEnd
             }
         }
 
-        report.Heading("End to end: first invoke after a worker restart, levers on and off (6)");
-        report.Paragraph("Topology B (control plane and ONE worker as separate processes, Release), as in the restart section, twice: one cluster with the control plane's defaults, one with "
-            + "`--Platform:Cluster:WarmWorkerConnections=false`; the variants alternate. "
+        report.Heading("End to end: first invoke after a worker restart, warm-up on and off (6)");
+        report.Paragraph("Topology B (control plane and ONE worker as separate processes, Release), as in the restart section; the two variants alternate on the same cluster. "
             + "Each repetition: SIGTERM the worker, start it again on the same `CacheDir` (with the variant's arguments), poll `GET /v1/workers` every 10 ms until it shows a newer `registeredAt`, "
             + $"then time the first REST invoke of `bench-hello` through the control plane. Servers built from {SourceRevision()}. Load average before: {loadBefore}.");
         report.Table(["rep", "variant", "start → registered ms", "first invoke ms", "sandbox ms (worker)", "next invoke ms", "load average"], rows);
         report.Table(["variant", "first invoke median ms", "range ms", "repetitions"],
             variants.Select(v => (IReadOnlyList<string>)[v.Name, $"**{Median(firstMs[v.Name]):0.0}**", $"{firstMs[v.Name].Min():0.0}–{firstMs[v.Name].Max():0.0}", firstMs[v.Name].Count.ToString(CultureInfo.InvariantCulture)]));
         report.Paragraph($"Load average after: {LoadAverage()}.");
-    }
-
-    /// <summary>Topology B with <c>bench-hello</c> deployed and the control plane warmed by 500 invocations, as it is when one of its workers restarts.</summary>
-    private static async Task<(ProcessCluster Cluster, PlatformApi Api)> RestartClusterAsync(byte[] wat, string[] controlPlaneArguments)
-    {
-        var split = await ProcessCluster.CreateAsync(workers: 1, controlPlaneArguments);
-        PlatformApi? api = null;
-        try
-        {
-            await split.StartControlPlaneAsync();
-            api = split.AdminApi();
-            await api.CreateTenantAsync("bench");
-            await api.LiftRateLimitsAsync("bench");
-            split.StartWorker(0);
-            await UntilRegisteredAsync(api, split, DateTimeOffset.MinValue, TimeSpan.FromMinutes(1));
-            await api.DeployAsync(Function, wat, "text/plain");
-            await UntilOkAsync(api, Function, TimeSpan.FromSeconds(30));
-            for (var i = 0; i < 500; i++) await api.InvokeAsync(Function, Input);
-            return (split, api);
-        }
-        catch
-        {
-            api?.Dispose();
-            await split.DisposeAsync();
-            throw;
-        }
     }
 }
