@@ -94,6 +94,14 @@ public sealed class WorkerOptions
     /// <summary>At start-up, load the artifacts on disk into memory (up to the memory cache's size) before registering. Default true.</summary>
     public bool PreloadArtifacts { get; set; } = true;
 
+    /// <summary>
+    /// Before registering, run one invocation of a built-in module through the worker's own gRPC
+    /// listener, so that a fresh process's first-call costs (JIT, HTTP/2, the first sandbox) are
+    /// not paid by a tenant's call. Bounded (10 s); a failed warm-up is logged and the worker
+    /// registers anyway. Default true.
+    /// </summary>
+    public bool WarmUpBeforeRegister { get; set; } = true;
+
     /// <summary>Register with the control plane and heartbeat. Default true; false runs a worker that only serves (tests, manual setups).</summary>
     public bool Register { get; set; } = true;
 }

@@ -15,6 +15,7 @@ using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
 using Platform.Worker.Telemetry;
+using Platform.Worker.WarmUp;
 using Platform.Hosting;
 using Platform.Hosting.Listeners;
 
@@ -77,6 +78,8 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<InvocationGate>();
         services.AddSingleton<SandboxThreads>();
         services.AddSingleton<WorkerListener>();
+        services.TryAddSingleton(WarmUpModule.Echo);
+        services.AddSingleton<InvokePathWarmUp>();
         services.AddSingleton<RegistrationService>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistrationService>());
 

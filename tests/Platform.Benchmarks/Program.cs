@@ -12,7 +12,13 @@ using Platform.Testing;
 //   --components only the component body marshalling rows; its section replaces the one in the file
 //   --all        in-process and end-to-end, one file
 //   --cold       only the end-to-end cold-start row (one `dev` platform), written to results-cold.md
+//   --restart    only the first invoke after a worker restart, with and without the worker's warm-up; printed, no file written
 if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
+if (args.Contains("--restart"))
+{
+    await EndToEnd.RunRestartAsync(new Report(), args.Contains("--quick"));
+    return 0;
+}
 
 var quick = args.Contains("--quick");
 var all = args.Contains("--all");

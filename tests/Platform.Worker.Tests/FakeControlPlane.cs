@@ -61,6 +61,9 @@ internal sealed class ClusterState
 
     public ConcurrentQueue<RegisterWorkerRequest> Registrations { get; } = new();
 
+    /// <summary>What happened, in order: each registration as <c>register</c>, and whatever a test adds (e.g. the worker's calls).</summary>
+    public ConcurrentQueue<string> Timeline { get; } = new();
+
     public ConcurrentQueue<HeartbeatRequest> Heartbeats { get; } = new();
 
     public ConcurrentDictionary<string, byte[]> Modules { get; } = new();
@@ -104,6 +107,7 @@ internal sealed class FakeClusterService(ClusterState state) : ClusterService.Cl
     public override Task<RegisterWorkerResponse> Register(RegisterWorkerRequest request, ServerCallContext context)
     {
         CheckToken(context);
+        state.Timeline.Enqueue("register");
         state.Registrations.Enqueue(request);
         state.ForgetWorkers = false;
         return Task.FromResult(new RegisterWorkerResponse

@@ -8,6 +8,7 @@ using Platform.Runtime.Compilation;
 using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
+using Platform.Worker.WarmUp;
 using Polly;
 using Polly.Retry;
 
@@ -15,7 +16,7 @@ namespace Platform.Worker.Cluster;
 
 /// <summary>
 /// The worker's side of the registry. At start: loads the disk artifact cache, waits until the
-/// gRPC listener serves, registers with the modules it holds (retrying with capped exponential
+/// gRPC listener serves, runs one warm-up invocation through it (<see cref="InvokePathWarmUp"/>), registers with the modules it holds (retrying with capped exponential
 /// backoff for as long as the control plane is unreachable), fetches in the background the
 /// assigned modules it lacks, then heartbeats; a heartbeat answered <c>known = false</c> sends it
 /// back to registering. Never stops the host: a worker that cannot reach its control plane keeps
@@ -27,6 +28,7 @@ internal sealed partial class RegistrationService(
     InvocationGate gate,
     WorkerDirectory directory,
     WorkerListener listener,
+    InvokePathWarmUp warmUp,
     WasmEngine engine,
     IHostApplicationLifetime lifetime,
     IOptions<WorkerOptions> options,
@@ -61,6 +63,8 @@ internal sealed partial class RegistrationService(
 
             if (!_options.Register) return;
             await WaitUntilServingAsync(stoppingToken);
+            if (_options.WarmUpBeforeRegister)
+                await warmUp.RunAsync(stoppingToken);
             var retry = BuildRetryPipeline();
             while (!stoppingToken.IsCancellationRequested)
             {

@@ -16,6 +16,7 @@ using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
 using Platform.Worker.Telemetry;
+using Platform.Worker.WarmUp;
 
 namespace Platform.Worker.Grpc;
 
@@ -26,6 +27,7 @@ internal sealed partial class WorkerGrpcService(
     FunctionExecutor executor,
     InvocationGate gate,
     SandboxThreads sandboxThreads,
+    InvokePathWarmUp warmUp,
     WorkerDirectory directory,
     IOptions<WorkerOptions> options,
     ArtifactOptions artifactOptions,
@@ -111,20 +113,22 @@ internal sealed partial class WorkerGrpcService(
         if (server is not null)
             foreach (var (key, value) in tags) server.SetTag(key, value);
         using var scope = logger.BeginScope(new InvocationLogScope(invocationId));
+        // The worker's own warm-up before it registers: run like any call, counted as none.
+        var warmUpModule = warmUp.Resolve(request.ModuleSha256);
         try
         {
-            var response = await InvokeAsync(request, invocationId, tags, context);
-            if (response.Outcome.TryFromWire(out var outcome)) metrics.Invocation(outcome);
+            var response = await InvokeAsync(request, invocationId, tags, warmUpModule, context);
+            if (warmUpModule is null && response.Outcome.TryFromWire(out var outcome)) metrics.Invocation(outcome);
             return response;
         }
-        catch (RpcException ex) when (WorkerErrors.ReasonOf(ex) is { } reason)
+        catch (RpcException ex) when (warmUpModule is null && WorkerErrors.ReasonOf(ex) is { } reason)
         {
             metrics.Refused(reason);
             throw;
         }
     }
 
-    private async Task<WorkerInvokeResponse> InvokeAsync(WorkerInvokeRequest request, string invocationId, KeyValuePair<string, object?>[] tags, ServerCallContext context)
+    private async Task<WorkerInvokeResponse> InvokeAsync(WorkerInvokeRequest request, string invocationId, KeyValuePair<string, object?>[] tags, CompiledModule? warmUpModule, ServerCallContext context)
     {
         var cancellationToken = context.CancellationToken;
         var sha256 = request.ModuleSha256;
@@ -144,7 +148,7 @@ internal sealed partial class WorkerGrpcService(
         CompiledModule module;
         try
         {
-            module = await modules.GetAsync(sha256, cancellationToken);
+            module = warmUpModule ?? await modules.GetAsync(sha256, cancellationToken);
         }
         catch (InvalidModuleException ex)
         {

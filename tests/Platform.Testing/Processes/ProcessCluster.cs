@@ -133,8 +133,11 @@ public sealed class ProcessCluster : IAsyncDisposable
         return ControlPlane;
     }
 
-    /// <summary>Starts worker <paramref name="index"/> (same port, cache folder and id every time); it registers on its own.</summary>
-    public ChildProcess StartWorker(int index)
+    /// <summary>
+    /// Starts worker <paramref name="index"/> (same port, cache folder and id every time); it
+    /// registers on its own. <paramref name="arguments"/> go to this start only, after the cluster's.
+    /// </summary>
+    public ChildProcess StartWorker(int index, IEnumerable<string>? arguments = null)
     {
         if (Worker(index) is not null) throw new InvalidOperationException($"worker {WorkerId(index)} is running");
         var worker = ChildProcess.Start($"worker {WorkerId(index)}", "dotnet",
@@ -148,6 +151,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             "--Platform:MetricsUrl=none",
             "--Logging:LogLevel:Default=Warning",
             .. _workerArguments,
+            .. arguments ?? [],
         ], workingDirectory: _root);
         var previous = _workers[index];
         _workers[index] = worker;
