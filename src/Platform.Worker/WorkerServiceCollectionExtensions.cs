@@ -16,6 +16,7 @@ using Platform.Worker.Invocation;
 using Platform.Worker.Modules;
 using Platform.Worker.Telemetry;
 using Platform.Hosting;
+using Platform.Hosting.InProcess;
 using Platform.Hosting.Listeners;
 
 namespace Platform.Worker;
@@ -76,6 +77,10 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<Assets.AssetCache>();
         services.AddSingleton<InvocationGate>();
         services.AddSingleton<SandboxThreads>();
+        services.AddSingleton<WorkerInvoker>();
+        // Shared with a control plane only when the host was given the same instance (dev, --role all).
+        services.TryAddSingleton<InProcessWorkers>();
+        services.AddHostedService<InProcessListing>();
         services.AddSingleton<WorkerListener>();
         services.AddSingleton<RegistrationService>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistrationService>());
