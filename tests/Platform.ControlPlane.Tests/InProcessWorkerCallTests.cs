@@ -98,10 +98,12 @@ public sealed class InProcessWorkerCallTests(PostgresFixture postgres)
     [Fact]
     public async Task Invoke_CallerDisconnects_InProcessInvocationStopsWaitingOnWorker()
     {
-        await using var cluster = await SharedProcessCluster.StartAsync(postgres, true, ["w1"], "--Platform:MaxConcurrentInvocations=1", "--Platform:QueueTimeout=00:01:00");
+        // The spin outlasts the worker's queue timeout: a queued call that was not cancelled would
+        // leave the queue only as an OVERLOADED refusal, while the spin still holds the only slot.
+        await using var cluster = await SharedProcessCluster.StartAsync(postgres, true, ["w1"], "--Platform:MaxConcurrentInvocations=1", "--Platform:QueueTimeout=00:00:10");
         using var meter = new WorkerMeter(cluster.Worker("w1").Services);
-        var (_, key) = await ApiCalls.CreateTenantAsync(cluster.Hosts.Admin, Quotas);
-        await cluster.DeployAsync(key, "spin", LimitsTests.Spin, LongSpinConfig);
+        var (_, key) = await ApiCalls.CreateTenantAsync(cluster.Hosts.Admin, new { maxFuel = 1_000_000_000_000L, maxTimeoutMs = 20000 });
+        await cluster.DeployAsync(key, "spin", LimitsTests.Spin, """{"fuel":1000000000000,"timeoutMs":20000}""");
         await cluster.DeployAsync(key, "echo", GuestWat.Echo);
         Assert.Equal("OK", (await cluster.InvokeAsync(key, "echo", "warm")).Code);
 
@@ -113,12 +115,11 @@ public sealed class InProcessWorkerCallTests(PostgresFixture postgres)
 
         await disconnect.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-        // The queued call left the worker's queue while the first still holds the only slot: it
-        // was cancelled, not served later or timed out of the queue (a minute).
         await Eventually.WaitForAsync(
             async () => meter.Queued() == 0 && (await cluster.Worker("w1").StatusAsync()).InFlight == 1,
             TestTimeouts.Default,
             "the disconnected call to leave w1's queue while the spin runs");
+        Assert.Equal(new Dictionary<string, long> { ["ok"] = 1 }, meter.Outcomes);
 
         Assert.Equal("TIMEOUT", (await holding.Within(TimeSpan.FromSeconds(60))).Code);
         Assert.Equal(new Dictionary<string, long> { ["ok"] = 1, ["timeout"] = 1 }, meter.Outcomes);
@@ -149,16 +150,20 @@ public sealed class InProcessWorkerCallTests(PostgresFixture postgres)
         await using var database = await postgres.CreateDatabaseAsync().Within();
         var root = Path.Combine(Path.GetTempPath(), "platform-role-all", Guid.NewGuid().ToString("N")[..12]);
         var counter = new SharedProcessCluster.GrpcInvokeCounter();
+        // The worker registers over the cluster listener like any other: it needs that listener's port up front.
+        var clusterUrl = $"http://127.0.0.1:{FreePort.Next()}";
         var host = await PlatformTestHost.StartAsync(
             database.ConnectionString,
             new Dictionary<string, string?>
             {
                 ["role"] = "all",
                 ["Platform:WorkerUrl"] = "http://127.0.0.1:0",
+                ["Platform:ClusterUrl"] = clusterUrl,
+                ["Platform:ControlPlaneUrl"] = clusterUrl,
+                ["Platform:RegistrationRetryDelay"] = "00:00:00.050",
                 ["Platform:WorkerId"] = "all-1",
                 ["Platform:CacheDir"] = Path.Combine(root, "worker"),
                 ["Platform:Artifacts:SigningKeyPath"] = Path.Combine(root, "signing.pem"),
-                ["Platform:Artifacts:TrustedPublicKeyPaths:0"] = Path.Combine(root, "signing.pem.pub"),
                 ["Platform:Cluster:HeartbeatInterval"] = "00:00:00.200",
             },
             builder => builder.Services.AddGrpc(o => o.Interceptors.Add<SharedProcessCluster.CountingInterceptor>(counter)));
