@@ -40,6 +40,10 @@ public static class WorkerServiceCollectionExtensions
     /// <c>Platform:CacheDir</c> and <c>Platform:WorkerUrl</c>. Otherwise the worker creates the
     /// engine from <c>Platform:Runtime:*</c>.
     /// </para>
+    /// <para>
+    /// The worker lists itself in the host's <see cref="InProcessWorkers"/> while it runs; a control
+    /// plane given the same instance (<c>dev</c>, or one host with both roles) invokes it directly.
+    /// </para>
     /// </summary>
     public static IServiceCollection AddWorker(this IServiceCollection services, IConfiguration configuration)
     {
