@@ -1,4 +1,5 @@
 using Platform.Contracts.V1;
+using Platform.Hosting.Telemetry;
 using Platform.Hosting.Wire;
 using Platform.Runtime;
 
@@ -28,4 +29,18 @@ public sealed class OutcomeWireTests
     [InlineData((InvocationOutcome)99)]
     public void UnknownWireOutcome_IsNotAnOutcome(InvocationOutcome wire) =>
         Assert.False(wire.TryFromWire(out _));
+}
+
+/// <summary>The metrics' outcome label is the outcome's code in lower case, for every outcome.</summary>
+public sealed class OutcomeLabelTests
+{
+    [Fact]
+    public void EveryOutcome_LabelIsItsCodeInLowerCase_TheSameInstanceEachTime()
+    {
+        foreach (var outcome in Enum.GetValues<Outcome>())
+        {
+            Assert.Equal(outcome.ToCode().ToLowerInvariant(), outcome.ToLabel());
+            Assert.Same(outcome.ToLabel(), outcome.ToLabel());
+        }
+    }
 }

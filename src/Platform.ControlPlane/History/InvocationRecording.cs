@@ -24,10 +24,10 @@ internal sealed record InvocationRecording(
     public long SizeBytes => Input.Length + Output.Length + Random.Length + (8L * Clocks.Length)
         + Args.Sum(a => (long)a.Length) + Env.Sum(e => (long)e.Length);
 
-    public static InvocationRecording From(string moduleSha256, ReadOnlyMemory<byte> input, byte[] output, V1.HostRecording recording) => new(
+    public static InvocationRecording From(string moduleSha256, ReadOnlyMemory<byte> input, ReadOnlyMemory<byte> output, V1.HostRecording recording) => new(
         moduleSha256,
         input.ToArray(),
-        output,
+        output.ToArray(),
         recording.Clocks.ToArray(),
         recording.Random.ToByteArray(),
         recording.Args.ToArray(),

@@ -28,8 +28,8 @@ internal sealed class InvocationGrpcService(InvocationRouter router) : V1.Invoca
         return new V1.InvokeResponse
         {
             InvocationId = reply.InvocationId,
-            Output = ByteString.CopyFrom(reply.Output),
-            Logs = ByteString.CopyFrom(reply.Logs),
+            Output = UnsafeByteOperations.UnsafeWrap(reply.Output),
+            Logs = UnsafeByteOperations.UnsafeWrap(reply.Logs),
             LogsTruncated = reply.LogsTruncated,
             FuelConsumed = reply.FuelConsumed,
             DurationUs = reply.DurationUs,

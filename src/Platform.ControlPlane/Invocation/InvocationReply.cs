@@ -2,13 +2,17 @@ using Platform.Runtime;
 
 namespace Platform.ControlPlane.Invocation;
 
-/// <summary>How one invocation ended, as the control plane answers it on REST and gRPC.</summary>
+/// <summary>
+/// How one invocation ended, as the control plane answers it on REST and gRPC. <see cref="Output"/>
+/// is the worker's answer as received (its own buffer, never reused): the edges write it out
+/// without copying it again.
+/// </summary>
 public sealed record InvocationReply(
     string InvocationId,
     string Function,
     int Version,
     Outcome Outcome,
-    byte[] Output,
+    ReadOnlyMemory<byte> Output,
     byte[] Logs,
     bool LogsTruncated,
     int? ExitCode,

@@ -13,6 +13,7 @@ using Platform.ControlPlane.Quotas;
 using Platform.ControlPlane.Telemetry;
 using Platform.ControlPlane.Tenants;
 using Platform.ControlPlane.Usage;
+using Platform.Hosting.Telemetry;
 using Platform.Hosting.Wire;
 using Platform.Runtime;
 using Polly.CircuitBreaker;
@@ -70,7 +71,7 @@ internal sealed partial class InvocationRouter(
         activity?.SetTag(RuntimeTelemetry.Attributes.Function, function.Name);
         activity?.SetTag(RuntimeTelemetry.Attributes.Version, function.Version);
         activity?.SetTag(RuntimeTelemetry.Attributes.InvocationId, invocationId);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InvocationId"] = invocationId });
+        using var scope = logger.BeginScope(new InvocationLogScope(invocationId));
         try
         {
             // Rate and concurrency limits: refused at once; the slot is held until the call ends, whatever its end.
@@ -132,19 +133,20 @@ internal sealed partial class InvocationRouter(
             Function = function.Name,
             Version = function.Version,
             ModuleSha256 = function.ModuleSha256,
-            Input = ByteString.CopyFrom(input.Stdin.Span),
+            // The input's buffer is this invocation's own and nothing writes to it after the edge read it.
+            Input = UnsafeByteOperations.UnsafeWrap(input.Stdin),
             Args = { function.Config.Args },
-            Env = { function.Config.Env.ToDictionary() },
             Limits = limits,
             Record = function.Config.Record is not null,
             AssetsSha256 = function.AssetsSha256 ?? "",
         };
+        foreach (var (name, value) in function.Config.Env)
+            request.Env[name] = value;
         if (input.Environment is { } environment)
         {
             foreach (var (name, value) in environment)
                 request.Env[name] = value;
         }
-
 
         var workers = registry.Live;
         if (workers.Count == 0)
@@ -152,7 +154,7 @@ internal sealed partial class InvocationRouter(
 
         var deadline = time.GetUtcNow().UtcDateTime + TimeSpan.FromMilliseconds(limits.TimeoutMs) + options.Value.InvokeDeadlineMargin;
         // Workers whose circuit breaker is open are skipped (nothing is sent to them).
-        var candidates = RendezvousPlacement.Rank(function.ModuleSha256, workers).Where(w => !breakers.IsOpen(w.Id)).ToList();
+        var candidates = Candidates(function.ModuleSha256, workers);
         if (candidates.Count == 0)
             throw new PlatformException(ErrorCode.Unavailable, "every live worker is failing (circuit open); retry later");
         var attempts = Math.Min(options.Value.MaxInvokeAttempts, candidates.Count);
@@ -190,6 +192,18 @@ internal sealed partial class InvocationRouter(
         throw overloaded ? Saturated() : Translate(last!, candidates[attempts - 1]);
     }
 
+    private List<WorkerInfo> Candidates(string moduleSha256, IReadOnlyList<WorkerInfo> workers)
+    {
+        var ranked = RendezvousPlacement.Rank(moduleSha256, workers);
+        var candidates = new List<WorkerInfo>(ranked.Count);
+        foreach (var worker in ranked)
+        {
+            if (!breakers.IsOpen(worker.Id)) candidates.Add(worker);
+        }
+
+        return candidates;
+    }
+
     public static V1.InvocationLimits Limits(FunctionConfig config, EffectiveQuotas quotas) => new()
     {
         Fuel = Math.Min(config.Fuel ?? quotas.MaxFuel, quotas.MaxFuel),
@@ -208,8 +222,9 @@ internal sealed partial class InvocationRouter(
         response.Outcome.TryFromWire(out var outcome)
             ? outcome
             : throw new PlatformException(ErrorCode.Unavailable, $"worker {worker.Id} answered with an outcome this control plane does not know ({response.Outcome})"),
-        response.Output.ToByteArray(),
-        response.Logs.ToByteArray(),
+        // A parsed message's bytes are its own array, never a reused buffer: kept as they are.
+        response.Output.Memory,
+        response.Logs.IsEmpty ? [] : response.Logs.ToByteArray(),
         response.LogsTruncated,
         response.HasExitCode ? response.ExitCode : null,
         string.IsNullOrEmpty(response.Message) ? null : response.Message,

@@ -5,6 +5,7 @@ using Platform.ControlPlane.Database;
 using Platform.ControlPlane.Errors;
 using Platform.ControlPlane.Invocation;
 using Platform.ControlPlane.Usage;
+using Platform.Hosting.Telemetry;
 
 namespace Platform.ControlPlane.Telemetry;
 
@@ -87,8 +88,7 @@ internal sealed class ControlPlaneMetrics
     /// <summary>An invocation the function ran (any outcome).</summary>
     public void Ran(string tenant, string function, InvocationTrigger trigger, InvocationReply reply, TimeSpan elapsed)
     {
-        var outcome = reply.Code.ToLowerInvariant();
-        Record(tenant, function, trigger, outcome, elapsed);
+        Record(tenant, function, trigger, reply.Outcome.ToLabel(), elapsed);
         _fuel.Record(reply.FuelConsumed, new("tenant", tenant), new("function", FunctionLabel(function)));
     }
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Platform.Worker.Invocation;
 
 /// <summary>
@@ -11,9 +9,15 @@ namespace Platform.Worker.Invocation;
 /// </summary>
 internal sealed class SandboxThreads : IDisposable
 {
-    private readonly BlockingCollection<Action> _queue = new();
-    private int _idle;
+    // A plain queue under a monitor: an idle thread sleeps in Monitor.Wait until it is handed work.
+    // BlockingCollection's semaphore spun (sched_yield) before sleeping, and on a busy machine
+    // that spinning took a tenth of the worker's CPU.
+    private readonly Queue<Action> _queue = new();
+    private readonly object _gate = new();
+    private int _spare; // threads minus the work handed to them and not yet finished
+    private int _waiting;
     private int _threads;
+    private bool _disposed;
 
     public int Threads => Volatile.Read(ref _threads);
 
@@ -36,12 +40,20 @@ internal sealed class SandboxThreads : IDisposable
             }
         }
 
-        _queue.Add(context is null ? Execute : () => ExecutionContext.Run(context, static state => ((Action)state!)(), (Action)Execute), cancellationToken);
-
-        // Each item claims an idle thread, or starts one.
-        if (Interlocked.Decrement(ref _idle) < 0)
+        Action item = context is null ? Execute : () => ExecutionContext.Run(context, static state => ((Action)state!)(), (Action)Execute);
+        bool startThread;
+        lock (_gate)
         {
-            Interlocked.Increment(ref _idle);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _queue.Enqueue(item);
+            // Each item claims a spare thread, or starts one; a sleeping thread is woken for it.
+            startThread = Interlocked.Decrement(ref _spare) < 0;
+            if (startThread) Interlocked.Increment(ref _spare);
+            if (_waiting > 0) Monitor.Pulse(_gate);
+        }
+
+        if (startThread)
+        {
             var number = Interlocked.Increment(ref _threads);
             new Thread(Loop) { IsBackground = true, Name = $"sandbox-{number}" }.Start();
         }
@@ -51,22 +63,33 @@ internal sealed class SandboxThreads : IDisposable
 
     public void Dispose()
     {
-        _queue.CompleteAdding();
+        lock (_gate)
+        {
+            _disposed = true;
+            Monitor.PulseAll(_gate);
+        }
     }
 
     private void Loop()
     {
-        try
+        while (true)
         {
-            foreach (var work in _queue.GetConsumingEnumerable())
+            Action work;
+            lock (_gate)
             {
-                work();
-                Interlocked.Increment(ref _idle);
+                while (_queue.Count == 0)
+                {
+                    if (_disposed) return;
+                    _waiting++;
+                    Monitor.Wait(_gate);
+                    _waiting--;
+                }
+
+                work = _queue.Dequeue();
             }
-        }
-        catch (ObjectDisposedException)
-        {
-            // Shut down.
+
+            work();
+            Interlocked.Increment(ref _spare);
         }
     }
 }

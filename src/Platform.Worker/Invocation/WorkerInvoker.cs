@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Platform.Contracts.V1;
 using Platform.Hosting.InProcess;
+using Platform.Hosting.Telemetry;
 using Platform.Hosting.Wire;
 using Platform.Runtime;
 using Platform.Runtime.Compilation;
@@ -45,7 +46,7 @@ internal sealed partial class WorkerInvoker(
         var tags = InvocationTags(request, invocationId);
         if (serverSpan is not null)
             foreach (var (key, value) in tags) serverSpan.SetTag(key, value);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["InvocationId"] = invocationId });
+        using var scope = logger.BeginScope(new InvocationLogScope(invocationId));
         try
         {
             var response = await RunAsync(request, invocationId, tags, deadline, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Platform.Contracts.V1;
+using Platform.Hosting.Telemetry;
 using Platform.Runtime;
 using Platform.Worker.Hosting;
 using Platform.Worker.Invocation;
@@ -66,7 +67,7 @@ internal sealed class WorkerMetrics : IArtifactCacheObserver
         _artifactLoads.Add(1, _worker, new KeyValuePair<string, object?>("result", loaded ? "loaded" : "rejected"));
 
     /// <summary>One answered invocation, labelled with its outcome's code in lower case.</summary>
-    public void Invocation(Outcome outcome) => CountInvocation(outcome.ToCode().ToLowerInvariant());
+    public void Invocation(Outcome outcome) => CountInvocation(outcome.ToLabel());
 
     /// <summary>One refused invocation: only refusals a caller may retry elsewhere count (a bad request is not an invocation).</summary>
     public void Refused(RefusalReason reason)
