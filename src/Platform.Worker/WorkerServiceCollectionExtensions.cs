@@ -17,6 +17,7 @@ using Platform.Worker.Modules;
 using Platform.Worker.Telemetry;
 using Platform.Worker.WarmUp;
 using Platform.Hosting;
+using Platform.Hosting.InProcess;
 using Platform.Hosting.Listeners;
 
 namespace Platform.Worker;
@@ -39,6 +40,10 @@ public static class WorkerServiceCollectionExtensions
     /// which the host then owns and disposes) before calling this, and gives each worker its own
     /// <c>Platform:CacheDir</c> and <c>Platform:WorkerUrl</c>. Otherwise the worker creates the
     /// engine from <c>Platform:Runtime:*</c>.
+    /// </para>
+    /// <para>
+    /// The worker lists itself in the host's <see cref="InProcessWorkers"/> while it runs; a control
+    /// plane given the same instance (<c>dev</c>, or one host with both roles) invokes it directly.
     /// </para>
     /// </summary>
     public static IServiceCollection AddWorker(this IServiceCollection services, IConfiguration configuration)
@@ -77,6 +82,10 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<Assets.AssetCache>();
         services.AddSingleton<InvocationGate>();
         services.AddSingleton<SandboxThreads>();
+        services.AddSingleton<WorkerInvoker>();
+        // Shared with a control plane only when the host was given the same instance (dev, --role all).
+        services.TryAddSingleton<InProcessWorkers>();
+        services.AddHostedService<InProcessListing>();
         services.AddSingleton<WorkerListener>();
         services.TryAddSingleton(WarmUpModule.Echo);
         services.AddSingleton<InvokePathWarmUp>();

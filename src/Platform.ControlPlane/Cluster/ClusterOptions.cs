@@ -24,6 +24,13 @@ public sealed class ClusterOptions
     /// <summary>Workers tried for one invocation when a worker is unreachable or overloaded before it starts. Default 3.</summary>
     public int MaxInvokeAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// Whether a worker running in this process (<c>dev</c>, <c>--role all</c>) is called directly
+    /// instead of over gRPC on loopback. Default true; false measures or debugs the gRPC hop.
+    /// Workers in other processes are always called over gRPC.
+    /// </summary>
+    public bool InProcessWorkerCalls { get; set; } = true;
+
     /// <summary>Timeout of one module push. Default 60 s.</summary>
     public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

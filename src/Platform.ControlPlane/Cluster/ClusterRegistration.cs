@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.ControlPlane.Auth;
 using Platform.ControlPlane.Hosting;
 using Platform.Hosting;
+using Platform.Hosting.InProcess;
 using Platform.ControlPlane.Invocation;
 using Platform.ControlPlane.Telemetry;
 
@@ -24,6 +26,9 @@ internal static class ClusterRegistration
         services.AddSingleton<ILiveWorkers>(sp => sp.GetRequiredService<WorkerRegistry>());
         services.AddHostedService<WorkerRegistryRefresher>();
         services.AddSingleton<WorkerClients>();
+        // Shared with workers only when the host was given the same instance (dev, --role all).
+        services.TryAddSingleton<InProcessWorkers>();
+        services.AddSingleton<WorkerCalls>();
         services.AddSingleton<WorkerBreakers>();
         services.AddSingleton<ModulePusher>();
         services.AddMetrics();

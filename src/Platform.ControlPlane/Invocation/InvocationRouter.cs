@@ -32,7 +32,7 @@ internal sealed partial class InvocationRouter(
     IFunctionCatalog catalog,
     ITenantDirectory tenants,
     WorkerRegistry registry,
-    WorkerClients clients,
+    WorkerCalls calls,
     WorkerBreakers breakers,
     TenantLimits tenantLimits,
     IOptions<ClusterOptions> options,
@@ -167,7 +167,7 @@ internal sealed partial class InvocationRouter(
             {
                 var response = await breakers.ExecuteAsync(
                     worker.Id,
-                    async token => await clients.For(worker).InvokeAsync(request, deadline: deadline, cancellationToken: token),
+                    async token => await calls.InvokeAsync(worker, request, deadline, token),
                     cancellationToken);
                 return ToReply(request, response, worker);
             }

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.ControlPlane;
 using Platform.ControlPlane.Cluster;
+using Platform.Hosting.InProcess;
 using Platform.Runtime;
 using Platform.Runtime.Artifacts;
 using Platform.Runtime.Compilation;
@@ -18,7 +19,7 @@ namespace Platform.Server.Dev;
 /// <summary>
 /// <c>Platform.Server dev</c>: the whole platform in one process on loopback. A private
 /// PostgreSQL (unless <c>ConnectionStrings:Platform</c> is configured), the control plane, N
-/// workers talking gRPC, a <c>demo</c> tenant with the example hello function deployed and
+/// workers (registered over gRPC, invoked directly: <see cref="InProcessWorkers"/>), a <c>demo</c> tenant with the example hello function deployed and
 /// invoked; the facts are printed and written to <c>dev.json</c> in the data directory
 /// (<c>.platform</c> under the working directory, or <c>--data-dir</c>). Ctrl-C stops
 /// everything, PostgreSQL included; the next run reuses the data.
@@ -72,10 +73,13 @@ internal static class DevMode
             compiler = new IsolatedCompiler(engine, budget);
             var sharedEngine = engine;
             var sharedCompiler = compiler;
+            // The control plane calls these workers directly, not over loopback gRPC (Platform:Cluster:InProcessWorkerCalls).
+            var inProcessWorkers = new InProcessWorkers();
             void ShareSandbox(WebApplicationBuilder builder)
             {
                 builder.Services.AddSingleton(sharedEngine);
                 builder.Services.AddSingleton<IModuleCompiler>(sharedCompiler);
+                builder.Services.AddSingleton(inProcessWorkers);
             }
 
             var controlPlane = PlatformServer.Build(

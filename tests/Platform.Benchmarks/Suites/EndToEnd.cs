@@ -52,7 +52,7 @@ internal static partial class EndToEnd
     /// PostgreSQL, 8 calls queued per worker (4 × the 2 slots of this machine) for at most 20 ms,
     /// every trace recorded.
     /// </summary>
-    private static readonly string[] LeversOff = ["--Platform:Cache:KeyMaxAge=00:00:00", "--Platform:MaxQueuedInvocations=8", "--Platform:QueueTimeout=00:00:00.020", "--Platform:Telemetry:TraceSampleRatio=1"];
+    private static readonly string[] LeversOff = ["--Platform:Cache:KeyMaxAge=00:00:00", "--Platform:MaxQueuedInvocations=8", "--Platform:QueueTimeout=00:00:00.020", "--Platform:Telemetry:TraceSampleRatio=1", "--Platform:Cluster:InProcessWorkerCalls=false"];
 
     /// <summary>Collected across the parts for the targets table and the analysis.</summary>
     private sealed class Findings
@@ -107,7 +107,7 @@ internal static partial class EndToEnd
             + "2 workers in one process talking gRPC over loopback (the README's first command), log level Warning (Information only for the worker's per-upload "
             + "compile lines). The function is `examples/wat/hello.wat` deployed as `bench-hello`; every invocation sends `Ada` and must answer `Hello, Ada!`. "
             + "**Levers off**: a second `dev` platform, alive at the same time, started with `" + string.Join(' ', LeversOff) + "` (the previous defaults: "
-            + "the API key looked up in PostgreSQL on every request, 8 calls queued per worker for at most 20 ms, every trace recorded); its runs are interleaved with the platform's in the same rounds. "
+            + "the API key looked up in PostgreSQL on every request, 8 calls queued per worker for at most 20 ms, every trace recorded, the workers called over loopback gRPC); its runs are interleaved with the platform's in the same rounds. "
             + "**Separate processes**: a throwaway PostgreSQL (a throwaway `LocalPostgres`, fsync off), `--role control-plane` (at the default log level, Information) and TWO `--role worker` processes. "
             + "**Topology B** (worker restart): the same with ONE worker. "
             + $"REST load: `hey` {Hey.Version} (Go, separate process). gRPC and the µs-resolution latency: .NET clients in this benchmark process (workstation GC). "

@@ -87,10 +87,10 @@ public sealed class InProcessCluster : IAsyncDisposable
     }
 
     /// <summary>Starts a worker host (see <see cref="WorkerHost.StartAsync"/>) with <paramref name="id"/> on its folder under <see cref="Root"/>; does not wait until it is live.</summary>
-    public async Task<WorkerHost> StartWorkerAsync(string id, bool metricsListener = false, IEnumerable<string>? arguments = null)
+    public async Task<WorkerHost> StartWorkerAsync(string id, bool metricsListener = false, IEnumerable<string>? arguments = null, Action<WebApplicationBuilder>? configure = null)
     {
         IEnumerable<string> trust = SigningKeyPath is null ? [] : [$"--Platform:Artifacts:TrustedPublicKeyPaths:0={SigningKeyPath}.pub"];
-        var worker = await WorkerHost.StartAsync(ControlPlane.ClusterUri, id, Path.Combine(Root, id), metricsListener, [.. trust, .. arguments ?? []]);
+        var worker = await WorkerHost.StartAsync(ControlPlane.ClusterUri, id, Path.Combine(Root, id), metricsListener, [.. trust, .. arguments ?? []], configure);
         // Workers may be started side by side.
         lock (_workersGate)
             _workers.Add(worker);

@@ -49,7 +49,8 @@ public sealed class WorkerHost : IAsyncDisposable
     /// <summary>Builds and starts a worker that registers with <paramref name="controlPlaneCluster"/>.</summary>
     /// <param name="metricsListener">Whether the worker serves /metrics on a free port of its own.</param>
     /// <param name="arguments">More command-line settings (<c>--Platform:MaxConcurrentInvocations=1</c>, ...).</param>
-    public static async Task<WorkerHost> StartAsync(Uri controlPlaneCluster, string id, string cacheDir, bool metricsListener = false, IEnumerable<string>? arguments = null)
+    /// <param name="configure">Runs before the worker's services are added (a shared instance, an interceptor).</param>
+    public static async Task<WorkerHost> StartAsync(Uri controlPlaneCluster, string id, string cacheDir, bool metricsListener = false, IEnumerable<string>? arguments = null, Action<WebApplicationBuilder>? configure = null)
     {
         var app = PlatformServer.Build(
         [
@@ -67,7 +68,7 @@ public sealed class WorkerHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft=Error",
             .. arguments ?? [],
-        ]);
+        ], configure);
         try
         {
             await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
