@@ -118,7 +118,8 @@ internal sealed class SharedProcessCluster : IAsyncDisposable
     {
         public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
         {
-            if (request is WorkerInvokeRequest) counter.Add();
+            // The worker's own warm-up call before it registers (function "warm-up") is not the control plane's.
+            if (request is WorkerInvokeRequest { Function: not "warm-up" }) counter.Add();
             return continuation(request, context);
         }
     }
