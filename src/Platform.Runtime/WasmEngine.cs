@@ -28,7 +28,7 @@ public sealed class WasmEngine : IDisposable
         Options = options;
 
         var config = CreateConfig(options).WithParallelCompilation(parallelCompilation);
-        Engine = new Engine(config);
+        Engine = CreateEngine(config, options);
         Linker = new Linker(Engine);
         WasiPreview1.Define(Linker);
         ComponentLinker = Components.ComponentLinking.Create(Engine);
@@ -40,9 +40,10 @@ public sealed class WasmEngine : IDisposable
 
     /// <summary>
     /// The engine of a compiler process: one core per compile, since the budget is CPU time and
-    /// a compile must not take both cores of a small worker.
+    /// a compile must not take both cores of a small worker; one sandbox at a time (a
+    /// pre-initialisation), so a pool of one.
     /// </summary>
-    internal static WasmEngine ForCompilerProcess(RuntimeOptions options) => new(options, null, parallelCompilation: false);
+    internal static WasmEngine ForCompilerProcess(RuntimeOptions options) => new(options.WithPoolingMaxInstances(1), null, parallelCompilation: false);
 
     /// <summary>The clock behind the epoch ticker and the guests' realtime clock.</summary>
     internal TimeProvider Time { get; }
@@ -99,16 +100,30 @@ public sealed class WasmEngine : IDisposable
             .WithComponentModel(true);
         if (options.UsePoolingAllocator)
         {
-            var slots = (uint)options.PoolingMaxInstances;
-            config.WithPoolingAllocationStrategy(new PoolingAllocationConfig()
-                .WithMaxCoreInstances(slots)
-                .WithMaxMemories(slots)
-                .WithMaxTables(slots * 8)
-                .WithMaxTableElements(options.MaxTableElements)
-                .WithMaxMemorySize((nuint)((ulong)options.PoolingMaxMemoryMb << 20)));
+            config.WithPoolingAllocationStrategy(SandboxPool.Create(options));
+            config.WithMemoryInitCopyOnWrite(true);
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// Wasmtime reserves the pool's address space here; a process whose address space is capped
+    /// below it gets an error naming the keys that shrink it, at start rather than mid-invocation.
+    /// </summary>
+    private static Engine CreateEngine(Config config, RuntimeOptions options)
+    {
+        try
+        {
+            return new Engine(config);
+        }
+        catch (WasmtimeException ex) when (options.UsePoolingAllocator)
+        {
+            throw new InvalidOperationException(
+                $"the sandbox pool ({options.PoolingMaxInstances} sandboxes, Platform:Runtime:PoolingMaxInstances) could not reserve its address space: {ex.Message.Split('\n')[0]}. "
+                + "Lower Platform:Runtime:PoolingMaxInstances, raise the process's address-space limit (ulimit -v), or set Platform:Runtime:UsePoolingAllocator=false.",
+                ex);
+        }
     }
 
     public void Dispose()
