@@ -27,9 +27,26 @@ public sealed class FunctionExecutor(WasmEngine engine)
 
         using var activity = StartActivity(module, request);
         var started = Stopwatch.GetTimestamp();
-        var result = !SandboxPool.Admits(engine.Options, limits) ? MemoryAbovePool(limits)
-            : module.Kind == FunctionKind.Component ? InvokeComponent(module, request)
-            : InvokeModule(module, request);
+        InvocationResult result;
+        if (!SandboxPool.Admits(engine.Options, limits))
+        {
+            result = MemoryAbovePool(limits);
+        }
+        else
+        {
+            var slots = engine.Slots;
+            if (slots is not null && !slots.TryTake())
+                throw new SandboxOverloadedException($"every sandbox slot is in use ({engine.Options.PoolingMaxInstances}, Platform:Runtime:PoolingMaxInstances)");
+            try
+            {
+                result = module.Kind == FunctionKind.Component ? InvokeComponent(module, request) : InvokeModule(module, request);
+            }
+            finally
+            {
+                slots?.Release();
+            }
+        }
+
         result = result with { Duration = Stopwatch.GetElapsedTime(started) };
         if (activity is not null) Describe(activity, result);
         return result;

@@ -34,6 +34,7 @@ public sealed class WasmEngine : IDisposable
         ComponentLinker = Components.ComponentLinking.Create(Engine);
 
         Fingerprint = ComputeFingerprint(options);
+        Slots = options.UsePoolingAllocator ? new SandboxSlots(options.PoolingMaxInstances) : null;
         Time = timeProvider ?? TimeProvider.System;
         _epochTicker = new EpochTicker(Engine, options.EpochTick, Time);
     }
@@ -65,6 +66,9 @@ public sealed class WasmEngine : IDisposable
     public const string EnabledFeatures = "bulk-memory,multi-value,reference-types,simd,tail-call";
 
     internal Engine Engine { get; }
+
+    /// <summary>The pool's sandboxes in use; null without the pooling allocator (nothing to count).</summary>
+    internal SandboxSlots? Slots { get; }
 
     internal Linker Linker { get; }
 
