@@ -87,6 +87,20 @@ public sealed class PoolingTests
     }
 
     [Fact]
+    public void Engine_WithTheDefaultPool_AddsFewMemoryMappings()
+    {
+        // The kernel refuses mappings past vm.max_map_count (65,530), and Wasmtime aborts the
+        // process when an engine cannot set its pool up: a pool must cost a handful of mappings.
+        var before = File.ReadLines("/proc/self/maps").Count();
+        using var sandbox = PoolOf(new RuntimeOptions().PoolingMaxInstances);
+        sandbox.Run(Wat.Hello);
+
+        var added = File.ReadLines("/proc/self/maps").Count() - before;
+
+        Assert.True(added < 200, $"one engine with its pool added {added} mappings");
+    }
+
+    [Fact]
     public void Invoke_SlotReused_TheNextInvocationSeesNoneOfThePreviousOnesMemoryOrGlobals()
     {
         // One sandbox: every invocation runs in a slot the previous one used.

@@ -14,10 +14,25 @@ internal static class SandboxPool
     /// <summary>Tables a core module may define or import; the store's limit says the same.</summary>
     public const int MaxTablesPerModule = 8;
 
+    /// <summary>
+    /// Async stacks: nothing here runs async, yet Wasmtime's default reserves 1,000 of them, each
+    /// with a guard page of its own, i.e. some 2,000 memory mappings per engine. Past the
+    /// kernel's map count (65,530) an engine's creation fails inside Wasmtime with ENOMEM
+    /// ("failed to protect stack guard page"), and that failure aborts the process. The binding
+    /// keeps its setter private ("no async support"), hence reflection; PoolingTests pins the
+    /// effect (an engine costs a handful of mappings), so a binding without it fails a test.
+    /// </summary>
+    private const uint UnusedStacks = 1;
+
+    private static readonly System.Reflection.MethodInfo? SetMaxStacks =
+        typeof(PoolingAllocationConfig).GetMethod("WithMaxStacks", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic, [typeof(uint)]);
+
     public static PoolingAllocationConfig Create(RuntimeOptions options)
     {
         var sandboxes = (uint)options.PoolingMaxInstances;
-        return new PoolingAllocationConfig()
+        var config = new PoolingAllocationConfig();
+        SetMaxStacks?.Invoke(config, [UnusedStacks]);
+        return config
             .WithMaxCoreInstances(sandboxes * ComponentInvocation.MaxCoreInstances)
             .WithTotalComponentInstances(sandboxes)
             .WithMaxMemories(sandboxes * ComponentInvocation.MaxMemories)
