@@ -113,21 +113,21 @@ public sealed class WasmEngine : IDisposable
 
     /// <summary>
     /// Wasmtime reserves the pool's address space here; a process whose address space is capped
-    /// below it gets an error naming the keys that shrink it, at start rather than mid-invocation.
+    /// below it gets an error naming the keys that shrink it, at start, instead of an abort.
     /// </summary>
     private static Engine CreateEngine(Config config, RuntimeOptions options)
     {
-        try
+        // Wasmtime aborts the process when the reservation fails: ask the kernel first.
+        if (options.UsePoolingAllocator && !AddressSpace.CanReserve(SandboxPool.ReservedBytes(options)))
         {
-            return new Engine(config);
-        }
-        catch (WasmtimeException ex) when (options.UsePoolingAllocator)
-        {
+            config.Dispose();
             throw new InvalidOperationException(
-                $"the sandbox pool ({options.PoolingMaxInstances} sandboxes, Platform:Runtime:PoolingMaxInstances) could not reserve its address space: {ex.Message.Split('\n')[0]}. "
-                + "Lower Platform:Runtime:PoolingMaxInstances, raise the process's address-space limit (ulimit -v), or set Platform:Runtime:UsePoolingAllocator=false.",
-                ex);
+                $"the sandbox pool ({options.PoolingMaxInstances} sandboxes, Platform:Runtime:PoolingMaxInstances) cannot reserve its "
+                + $"{SandboxPool.ReservedBytes(options) >> 30} GiB of address space (not memory). Lower Platform:Runtime:PoolingMaxInstances, "
+                + "raise the process's address-space limit (ulimit -v), or set Platform:Runtime:UsePoolingAllocator=false.");
         }
+
+        return new Engine(config);
     }
 
     public void Dispose()

@@ -101,6 +101,19 @@ public sealed class PoolingTests
     }
 
     [Fact]
+    public void Engine_PoolLargerThanTheAddressSpace_IsRefusedNamingTheKeys()
+    {
+        // 100,000 sandboxes × 4 memories × 4 GiB is more than a process's 128 TiB: Wasmtime
+        // would abort the process; the engine refuses first.
+        var options = new RuntimeOptions { PoolingMaxInstances = 100_000 };
+
+        var error = Assert.Throws<InvalidOperationException>(() => new WasmEngine(options));
+
+        Assert.Contains("Platform:Runtime:PoolingMaxInstances", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Platform:Runtime:UsePoolingAllocator=false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Invoke_SlotReused_TheNextInvocationSeesNoneOfThePreviousOnesMemoryOrGlobals()
     {
         // One sandbox: every invocation runs in a slot the previous one used.

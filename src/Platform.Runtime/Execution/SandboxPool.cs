@@ -49,6 +49,21 @@ internal static class SandboxPool
     }
 
     /// <summary>
+    /// The address space the pool reserves, from above: each memory slot takes Wasmtime's 4 GiB
+    /// reservation (or the largest memory, if larger) plus its guard regions, and every other
+    /// pool (tables, instances) fits in the margin.
+    /// </summary>
+    public static ulong ReservedBytes(RuntimeOptions options)
+    {
+        const ulong reservation = 4UL << 30;
+        const ulong guardsAndMargin = 64UL << 20;
+        var memorySlot = Math.Max(reservation, (ulong)options.PoolingMaxMemoryMb << 20) + guardsAndMargin;
+        var memories = (ulong)options.PoolingMaxInstances * ComponentInvocation.MaxMemories;
+        var tables = (ulong)options.PoolingMaxInstances * ComponentInvocation.MaxTables * options.MaxTableElements * 8;
+        return (memories * memorySlot) + tables + (1UL << 30);
+    }
+
+    /// <summary>
     /// Whether an invocation's memory limit fits a slot. Checked before the store is made: past
     /// the slot, Wasmtime would refuse the memory at instantiation or a grow with -1, and the
     /// function would fail for a limit it was never given.
