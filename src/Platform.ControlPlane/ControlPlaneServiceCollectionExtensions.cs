@@ -79,7 +79,7 @@ public static class ControlPlaneServiceCollectionExtensions
         services.TryAddSingleton<ManagementLimits>();
         services.AddMetadataCache(configuration);
 
-        services.TryAddSingleton(_ => new WasmEngine(new RuntimeOptions()));
+        services.AddSandboxEngine(configuration);
         services.AddCompileBudget(configuration);
         services.AddArtifactSigning(configuration);
         services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<IModuleCompiler>()));

@@ -27,11 +27,37 @@ public sealed class FunctionExecutor(WasmEngine engine)
 
         using var activity = StartActivity(module, request);
         var started = Stopwatch.GetTimestamp();
-        var result = module.Kind == FunctionKind.Component ? InvokeComponent(module, request) : InvokeModule(module, request);
+        InvocationResult result;
+        if (!SandboxPool.Admits(engine.Options, limits))
+        {
+            result = MemoryAbovePool(limits);
+        }
+        else
+        {
+            var slots = engine.Slots;
+            if (slots is not null && !slots.TryTake())
+                throw new SandboxOverloadedException($"every sandbox slot is in use ({engine.Options.PoolingMaxInstances}, Platform:Runtime:PoolingMaxInstances)");
+            try
+            {
+                result = module.Kind == FunctionKind.Component ? InvokeComponent(module, request) : InvokeModule(module, request);
+            }
+            finally
+            {
+                slots?.Release();
+            }
+        }
+
         result = result with { Duration = Stopwatch.GetElapsedTime(started) };
         if (activity is not null) Describe(activity, result);
         return result;
     }
+
+    private InvocationResult MemoryAbovePool(InvocationLimits limits) => new()
+    {
+        Outcome = Outcome.MemoryLimit,
+        Message = $"the function's memory limit ({limits.MemoryMb} MiB) is above the largest sandbox memory of this worker "
+            + $"({engine.Options.PoolingMaxMemoryMb} MiB, Platform:Runtime:PoolingMaxMemoryMb); it was not run",
+    };
 
     private InvocationResult InvokeComponent(CompiledModule component, InvocationRequest request)
     {
@@ -80,7 +106,9 @@ public sealed class FunctionExecutor(WasmEngine engine)
         }
 
         var fuelConsumed = limits.Fuel - (long)store.Fuel;
-        var verdict = OutcomeClassifier.Classify(failure, context, SandboxStore.MemoryNearLimit(instance?.GetMemory("memory"), limits));
+        // Only a failure needs the memory's size: a successful invocation skips the export lookup.
+        var nearLimit = failure is not null && SandboxStore.MemoryNearLimit(instance?.GetMemory("memory"), limits);
+        var verdict = OutcomeClassifier.Classify(failure, context, nearLimit);
         return new InvocationResult
         {
             Outcome = verdict.Outcome,

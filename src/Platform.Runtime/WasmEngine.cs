@@ -28,21 +28,23 @@ public sealed class WasmEngine : IDisposable
         Options = options;
 
         var config = CreateConfig(options).WithParallelCompilation(parallelCompilation);
-        Engine = new Engine(config);
+        Engine = CreateEngine(config, options);
         Linker = new Linker(Engine);
         WasiPreview1.Define(Linker);
         ComponentLinker = Components.ComponentLinking.Create(Engine);
 
         Fingerprint = ComputeFingerprint(options);
+        Slots = options.UsePoolingAllocator ? new SandboxSlots(options.PoolingMaxInstances) : null;
         Time = timeProvider ?? TimeProvider.System;
         _epochTicker = new EpochTicker(Engine, options.EpochTick, Time);
     }
 
     /// <summary>
     /// The engine of a compiler process: one core per compile, since the budget is CPU time and
-    /// a compile must not take both cores of a small worker.
+    /// a compile must not take both cores of a small worker; one sandbox at a time (a
+    /// pre-initialisation), so a pool of one.
     /// </summary>
-    internal static WasmEngine ForCompilerProcess(RuntimeOptions options) => new(options, null, parallelCompilation: false);
+    internal static WasmEngine ForCompilerProcess(RuntimeOptions options) => new(options.WithPoolingMaxInstances(1), null, parallelCompilation: false);
 
     /// <summary>The clock behind the epoch ticker and the guests' realtime clock.</summary>
     internal TimeProvider Time { get; }
@@ -64,6 +66,9 @@ public sealed class WasmEngine : IDisposable
     public const string EnabledFeatures = "bulk-memory,multi-value,reference-types,simd,tail-call";
 
     internal Engine Engine { get; }
+
+    /// <summary>The pool's sandboxes in use; null without the pooling allocator (nothing to count).</summary>
+    internal SandboxSlots? Slots { get; }
 
     internal Linker Linker { get; }
 
@@ -99,16 +104,30 @@ public sealed class WasmEngine : IDisposable
             .WithComponentModel(true);
         if (options.UsePoolingAllocator)
         {
-            var slots = (uint)options.PoolingMaxInstances;
-            config.WithPoolingAllocationStrategy(new PoolingAllocationConfig()
-                .WithMaxCoreInstances(slots)
-                .WithMaxMemories(slots)
-                .WithMaxTables(slots * 8)
-                .WithMaxTableElements(options.MaxTableElements)
-                .WithMaxMemorySize((nuint)((ulong)options.PoolingMaxMemoryMb << 20)));
+            config.WithPoolingAllocationStrategy(SandboxPool.Create(options));
+            config.WithMemoryInitCopyOnWrite(true);
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// Wasmtime reserves the pool's address space here; a process whose address space is capped
+    /// below it gets an error naming the keys that shrink it, at start, instead of an abort.
+    /// </summary>
+    private static Engine CreateEngine(Config config, RuntimeOptions options)
+    {
+        // Wasmtime aborts the process when the reservation fails: ask the kernel first.
+        if (options.UsePoolingAllocator && !AddressSpace.CanReserve(SandboxPool.ReservedBytes(options)))
+        {
+            config.Dispose();
+            throw new InvalidOperationException(
+                $"the sandbox pool ({options.PoolingMaxInstances} sandboxes, Platform:Runtime:PoolingMaxInstances) cannot reserve its "
+                + $"{SandboxPool.ReservedBytes(options) >> 30} GiB of address space (not memory). Lower Platform:Runtime:PoolingMaxInstances, "
+                + "raise the process's address-space limit (ulimit -v), or set Platform:Runtime:UsePoolingAllocator=false.");
+        }
+
+        return new Engine(config);
     }
 
     public void Dispose()

@@ -24,9 +24,6 @@ namespace Platform.Worker;
 
 public static class WorkerServiceCollectionExtensions
 {
-    /// <summary>The section the sandbox engine's <see cref="RuntimeOptions"/> bind from when the worker creates the engine itself.</summary>
-    public const string RuntimeSectionName = "Platform:Runtime";
-
     /// <summary>
     /// Registers a worker: <see cref="WorkerOptions"/> (section <c>Platform</c>, validated at
     /// start), the artifact cache in <c>Platform:CacheDir</c>, the WorkerService gRPC service
@@ -39,7 +36,7 @@ public static class WorkerServiceCollectionExtensions
     /// (one host each) registers one engine instance in each (<c>services.AddSingleton(engine)</c>,
     /// which the host then owns and disposes) before calling this, and gives each worker its own
     /// <c>Platform:CacheDir</c> and <c>Platform:WorkerUrl</c>. Otherwise the worker creates the
-    /// engine from <c>Platform:Runtime:*</c>.
+    /// engine from <c>Platform:Runtime:*</c> (<see cref="SandboxEngineRegistration"/>).
     /// </para>
     /// <para>
     /// The worker lists itself in the host's <see cref="InProcessWorkers"/> while it runs; a control
@@ -57,13 +54,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ =>
-        {
-            var runtime = new RuntimeOptions();
-            configuration.GetSection(RuntimeSectionName).Bind(runtime);
-            // The sandbox's wall clock is always the real one.
-            return new WasmEngine(runtime, TimeProvider.System);
-        });
+        services.AddSandboxEngine(configuration);
         services.TryAddSingleton(sp => new FunctionExecutor(sp.GetRequiredService<WasmEngine>()));
 
         services.AddSingleton<WorkerDirectory>();

@@ -3,13 +3,14 @@ using Platform.Benchmarks.EndToEnd;
 using Platform.Benchmarks.Suites;
 using Platform.Testing;
 
-// Usage: dotnet run -c Release --project tests/Platform.Benchmarks [-- [--quick] [--e2e | --all] [--output FILE]]
+// Usage: dotnet run -c Release --project tests/Platform.Benchmarks [-- [--quick] [--e2e | --latency | --all] [--output FILE]]
 //   (no switch)  the in-process suites (sandbox latency, artifact cache, CPU-bound, Node peer); the file is rewritten
 //   --e2e        only the end-to-end suite (servers as child processes, hey, gRPC); its section replaces the one in the file
 //   --faults     only the fault scenarios (platform as separate processes); their sections replace the ones in the file
 //   --languages  only the per-language suite (every example language's greet function); its section replaces the one in the file
 //   --preinit    only the pre-initialisation rows (examples/c/lookup.c with and without the snapshot); its section replaces the one in the file
 //   --components only the component body marshalling rows; its section replaces the one in the file
+//   --latency    only the in-process invocation latency suite; its section replaces the one in the file
 //   --all        in-process and end-to-end, one file
 //   --cold       only the end-to-end cold-start row (one `dev` platform), written to results-cold.md
 //   --restart    only the first invoke after a worker restart, with and without the worker's warm-up; printed, no file written
@@ -26,9 +27,10 @@ var faults = args.Contains("--faults");
 var languages = args.Contains("--languages");
 var preinit = args.Contains("--preinit");
 var components = args.Contains("--components");
+var latencyOnly = args.Contains("--latency");
 var e2e = all || args.Contains("--e2e");
 var cold = !e2e && args.Contains("--cold");
-var inProcess = all || (!e2e && !faults && !languages && !cold && !preinit && !components);
+var inProcess = all || (!e2e && !faults && !languages && !cold && !preinit && !components && !latencyOnly);
 var outputIndex = Array.IndexOf(args, "--output");
 var output = outputIndex >= 0 && outputIndex + 1 < args.Length
     ? args[outputIndex + 1]
@@ -47,6 +49,7 @@ if (inProcess)
 if (inProcess || languages) Languages.Run(report, quick);
 if (inProcess || preinit) Preinit.Run(report, quick);
 if (components && !inProcess) ComponentMarshalling.Run(report, quick);
+if (latencyOnly && !inProcess) InvocationLatency.Run(report, quick);
 
 if (e2e) await EndToEnd.RunAsync(report, quick);
 if (faults) await Faults.RunAsync(report);
@@ -66,6 +69,7 @@ else
     if (cold) existing = ResultsFile.WithoutSections(existing, EndToEnd.HeadingPrefix);
     if (preinit) existing = ResultsFile.WithoutSections(existing, Preinit.HeadingPrefix);
     if (components) existing = ResultsFile.WithoutSections(existing, ComponentMarshalling.HeadingPrefix);
+    if (latencyOnly) existing = ResultsFile.WithoutSections(existing, InvocationLatency.HeadingPrefix);
     await File.WriteAllTextAsync(output, existing.TrimEnd('\n') + "\n\n" + Machine.Note() + report.Markdown);
 }
 

@@ -73,6 +73,39 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task Start_MoreConcurrentInvocationsThanTheSandboxPool_RefusesNamingBothKeys()
+    {
+        var tooMany = (SharedEngine.Instance.Options.PoolingMaxInstances + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = tooMany }));
+
+        Assert.Contains("Platform:MaxConcurrentInvocations", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Platform:Runtime:PoolingMaxInstances", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoWorkersInOneProcess_ConcurrentLoadOnTheSharedPool_EveryCallSucceeds()
+    {
+        await using var a = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "2", ["QueueTimeout"] = "00:00:10" });
+        await using var b = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "2", ["QueueTimeout"] = "00:00:10" });
+        var hello = Guest.FromWat(Wat.Hello);
+        var trap = Guest.FromWat(Wat.Unreachable);
+        foreach (var worker in new[] { a, b })
+        {
+            await worker.PushAsync(hello);
+            await worker.PushAsync(trap);
+        }
+
+        var calls = Enumerable.Range(0, 64).Select(i => (i % 2 == 0 ? a : b).InvokeAsync(i % 8 == 7 ? trap : hello)).ToList();
+        var results = await Task.WhenAll(calls);
+
+        Assert.Equal(56, results.Count(r => r.Outcome == InvocationOutcome.Ok && r.Output.ToStringUtf8() == "hello"));
+        Assert.Equal(8, results.Count(r => r.Outcome == InvocationOutcome.Trap));
+        Assert.Same(a.Services.GetService(typeof(Platform.Runtime.WasmEngine)), b.Services.GetService(typeof(Platform.Runtime.WasmEngine)));
+    }
+
+    [Fact]
     public async Task Status_ReportsCapacityAndInFlight()
     {
         await using var worker = await TestWorker.StartAsync(settings: new Dictionary<string, string?> { ["MaxConcurrentInvocations"] = "5" });

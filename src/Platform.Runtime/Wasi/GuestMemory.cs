@@ -24,9 +24,14 @@ internal readonly struct GuestMemory
 
     public void WriteInt64(int pointer, long value) => _memory.WriteInt64((uint)pointer, value);
 
-    public static bool TryGet(Caller caller, out GuestMemory memory)
+    /// <summary>
+    /// The guest's exported memory. Looked up by name once per invocation and kept on the
+    /// context: an export never changes within a store, and the lookup is a native call that
+    /// allocates, paid by every host call otherwise. Its length is read fresh each time (grow).
+    /// </summary>
+    public static bool TryGet(Caller caller, WasiContext context, out GuestMemory memory)
     {
-        var exported = caller.GetMemory("memory");
+        var exported = context.MemoryExport ??= caller.GetMemory("memory");
         memory = exported is null ? default : new GuestMemory(exported);
         return exported is not null;
     }

@@ -188,7 +188,7 @@ internal static class PathCalls
 
     public static int Symlink(Caller caller, WasiContext context, int oldPath, int oldLength, int fd, int newPath, int newLength)
     {
-        if (!GuestMemory.TryGet(caller, out var memory)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out var memory)) return Errno.Fault;
         var errno = ReadPath(caller, context, memory, oldPath, oldLength, out var target);
         if (errno != Errno.Success) return errno;
         if (target.StartsWith('/')) return Errno.Perm;
@@ -215,7 +215,7 @@ internal static class PathCalls
     private static int Resolve(Caller caller, WasiContext context, int fd, int path, int pathLength, bool followLast, out GuestMemory memory, out ResolvedPath resolved)
     {
         resolved = default;
-        if (!GuestMemory.TryGet(caller, out memory)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out memory)) return Errno.Fault;
         if (context.Files.IsStdio(fd)) return Errno.Notdir;
         var descriptor = context.Files.Get(fd);
         if (descriptor is null) return Errno.Badf;

@@ -24,7 +24,7 @@ internal static class PollOneoff
     public static int Poll(Caller caller, WasiContext context, int subscriptions, int events, int count, int countPtr)
     {
         if (count == 0 || (uint)count > HostCallLimits.MaxSubscriptions) return Errno.Inval;
-        if (!GuestMemory.TryGet(caller, out var memory)
+        if (!GuestMemory.TryGet(caller, context, out var memory)
             || !memory.Contains(subscriptions, (long)SubscriptionSize * count)
             || !memory.Contains(events, (long)EventSize * count)
             || !memory.Contains(countPtr, 4)) return Errno.Fault;

@@ -13,22 +13,24 @@ namespace Platform.Runtime.Wasi;
 /// </summary>
 internal sealed class WasiContext : IDisposable
 {
+    private readonly InvocationRequest _request;
     private readonly ReadOnlyMemory<byte> _input;
     private readonly int _maxOutputBytes;
     private readonly int _maxLogBytes;
     private readonly ArrayBufferWriter<byte> _output;
     private readonly ArrayBufferWriter<byte> _logs = new(256);
     private int _inputPosition;
+    private byte[][]? _args;
+    private byte[][]? _env;
 
     public WasiContext(InvocationRequest request, TimeProvider time)
     {
         Time = time;
+        _request = request;
         _input = request.Input;
         _maxOutputBytes = request.Limits.MaxOutputBytes;
         _maxLogBytes = request.Limits.MaxLogBytes;
         _output = new ArrayBufferWriter<byte>(256);
-        Args = EncodeAll(request.Args);
-        Env = EncodeAll(request.Env.Select(pair => $"{pair.Key}={pair.Value}"));
         StartTimestamp = Stopwatch.GetTimestamp();
         Deadline = StartTimestamp + (request.Limits.TimeoutMs * Stopwatch.Frequency / 1000);
         Tape = HostTape.For(request);
@@ -41,10 +43,16 @@ internal sealed class WasiContext : IDisposable
     /// <summary>Where clock readings and random bytes come from (and are recorded to, or replayed from).</summary>
     public HostTape Tape { get; }
 
-    /// <summary>NUL-terminated UTF-8 strings, ready to copy into guest memory.</summary>
-    public byte[][] Args { get; }
+    /// <summary>
+    /// NUL-terminated UTF-8 strings, ready to copy into guest memory; encoded when the guest
+    /// first asks (many guests never read their args or environment).
+    /// </summary>
+    public byte[][] Args => _args ??= EncodeAll(_request.Args);
 
-    public byte[][] Env { get; }
+    public byte[][] Env => _env ??= EncodeEnv(_request.Env);
+
+    /// <summary>The guest's exported memory once a host call has looked it up (<see cref="GuestMemory.TryGet"/>).</summary>
+    public Memory? MemoryExport { get; set; }
 
     public long StartTimestamp { get; }
 
@@ -172,11 +180,34 @@ internal sealed class WasiContext : IDisposable
         throw new GuestTerminationException("the deadline passed in a host call");
     }
 
-    private static byte[][] EncodeAll(IEnumerable<string> values) =>
-        values.Select(value =>
+    private static byte[][] EncodeAll(IReadOnlyList<string> values)
+    {
+        var encoded = new byte[values.Count][];
+        for (var i = 0; i < encoded.Length; i++)
         {
-            var bytes = new byte[System.Text.Encoding.UTF8.GetByteCount(value) + 1];
-            System.Text.Encoding.UTF8.GetBytes(value, bytes);
-            return bytes;
-        }).ToArray();
+            var value = values[i];
+            encoded[i] = new byte[System.Text.Encoding.UTF8.GetByteCount(value) + 1];
+            System.Text.Encoding.UTF8.GetBytes(value, encoded[i]);
+        }
+
+        return encoded;
+    }
+
+    /// <summary><c>KEY=value</c>, NUL-terminated.</summary>
+    private static byte[][] EncodeEnv(IReadOnlyList<KeyValuePair<string, string>> pairs)
+    {
+        var utf8 = System.Text.Encoding.UTF8;
+        var encoded = new byte[pairs.Count][];
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            var (key, value) = pairs[i];
+            var keyBytes = utf8.GetByteCount(key);
+            var bytes = encoded[i] = new byte[keyBytes + 1 + utf8.GetByteCount(value) + 1];
+            utf8.GetBytes(key, bytes);
+            bytes[keyBytes] = (byte)'=';
+            utf8.GetBytes(value, bytes.AsSpan(keyBytes + 1));
+        }
+
+        return encoded;
+    }
 }

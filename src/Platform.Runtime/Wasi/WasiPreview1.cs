@@ -27,10 +27,10 @@ internal static class WasiPreview1
     /// </summary>
     private static readonly HostCall[] Calls =
         [
-            new("args_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c).Args, pointers, buffer))),
-            new("args_sizes_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c).Args, countPtr, sizePtr))),
-            new("environ_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c).Env, pointers, buffer))),
-            new("environ_sizes_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c).Env, countPtr, sizePtr))),
+            new("args_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c), static x => x.Args, pointers, buffer))),
+            new("args_sizes_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c), static x => x.Args, countPtr, sizePtr))),
+            new("environ_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int pointers, int buffer) => StringsGet(c, Enter(c), static x => x.Env, pointers, buffer))),
+            new("environ_sizes_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int countPtr, int sizePtr) => SizesGet(c, Enter(c), static x => x.Env, countPtr, sizePtr))),
             new("clock_res_get", [I32, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int id, int resultPtr) => ClockResGet(c, Enter(c), id, resultPtr))),
             new("clock_time_get", [I32, I64, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int id, long precision, int resultPtr) => ClockTimeGet(c, Enter(c), id, resultPtr))),
             new("fd_advise", [I32, I64, I64, I32], [I32], (l, n) => l.DefineFunction(ModuleName, n, (Caller c, int fd, long offset, long length, int advice) => FileCalls.Advise(Enter(c), fd, offset, length, advice))),
@@ -125,20 +125,22 @@ internal static class WasiPreview1
         return context;
     }
 
-    private static int SizesGet(Caller caller, byte[][] strings, int countPtr, int sizePtr)
+    private static int SizesGet(Caller caller, WasiContext context, Func<WasiContext, byte[][]> select, int countPtr, int sizePtr)
     {
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(countPtr, 4) || !memory.Contains(sizePtr, 4)) return Errno.Fault;
+        var strings = select(context);
+        if (!GuestMemory.TryGet(caller, context, out var memory) || !memory.Contains(countPtr, 4) || !memory.Contains(sizePtr, 4)) return Errno.Fault;
         memory.WriteInt32(countPtr, strings.Length);
         memory.WriteInt32(sizePtr, strings.Sum(s => s.Length));
         return Errno.Success;
     }
 
-    private static int StringsGet(Caller caller, byte[][] strings, int pointers, int buffer)
+    private static int StringsGet(Caller caller, WasiContext context, Func<WasiContext, byte[][]> select, int pointers, int buffer)
     {
-        if (!GuestMemory.TryGet(caller, out var memory)) return Errno.Fault;
+        var strings = select(context);
+        if (!GuestMemory.TryGet(caller, context, out var memory)) return Errno.Fault;
         var bytes = strings.Sum(s => (long)s.Length);
         if (!memory.Contains(pointers, 4L * strings.Length) || !memory.Contains(buffer, bytes)) return Errno.Fault;
-        Context(caller).Charge(caller, HostCallLimits.FuelForBytes(bytes + (4L * strings.Length)));
+        context.Charge(caller, HostCallLimits.FuelForBytes(bytes + (4L * strings.Length)));
         var offset = buffer;
         for (var i = 0; i < strings.Length; i++)
         {
@@ -150,10 +152,10 @@ internal static class WasiPreview1
         return Errno.Success;
     }
 
-    private static int ClockResGet(Caller caller, WasiContext _, int id, int resultPtr)
+    private static int ClockResGet(Caller caller, WasiContext context, int id, int resultPtr)
     {
         if (!WasiClock.IsKnown(id)) return Errno.Inval;
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(resultPtr, 8)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out var memory) || !memory.Contains(resultPtr, 8)) return Errno.Fault;
         memory.WriteInt64(resultPtr, WasiClock.ResolutionNanoseconds);
         return Errno.Success;
     }
@@ -161,7 +163,7 @@ internal static class WasiPreview1
     private static int ClockTimeGet(Caller caller, WasiContext context, int id, int resultPtr)
     {
         if (!WasiClock.IsKnown(id)) return Errno.Inval;
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(resultPtr, 8)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out var memory) || !memory.Contains(resultPtr, 8)) return Errno.Fault;
         memory.WriteInt64(resultPtr, context.Tape.Clock(id, context));
         return Errno.Success;
     }
@@ -170,19 +172,19 @@ internal static class WasiPreview1
     private static int RandomGet(Caller caller, WasiContext context, int buffer, int length)
     {
         if ((uint)length > HostCallLimits.MaxBytesPerCall) return Errno.Inval;
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(buffer, length)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out var memory) || !memory.Contains(buffer, length)) return Errno.Fault;
         context.Charge(caller, HostCallLimits.FuelForBytes(length));
         context.Tape.Random(memory.Span(buffer, length));
         return Errno.Success;
     }
 
     private static int WithMemory(Caller caller, WasiContext context, Func<GuestMemory, WasiContext, int> call) =>
-        GuestMemory.TryGet(caller, out var memory) ? call(memory, context) : Errno.Fault;
+        GuestMemory.TryGet(caller, context, out var memory) ? call(memory, context) : Errno.Fault;
 
     private static int FdWrite(Caller caller, WasiContext context, int fd, int iovs, int count, int resultPtr)
     {
         if ((uint)count > HostCallLimits.MaxIovecs) return Errno.Inval;
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(iovs, 8L * count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out var memory) || !memory.Contains(iovs, 8L * count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
         var iovecs = new Iovecs(iovs, count);
         if (context.Files.Get(fd) is not { } descriptor) return Errno.Badf;
         if (descriptor.Stream is not { } stream) return FileCalls.Write(caller, context, memory, descriptor, iovecs, null, resultPtr);
@@ -209,7 +211,7 @@ internal static class WasiPreview1
     private static int FdRead(Caller caller, WasiContext context, int fd, int iovs, int count, int resultPtr)
     {
         if ((uint)count > HostCallLimits.MaxIovecs) return Errno.Inval;
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(iovs, 8L * count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out var memory) || !memory.Contains(iovs, 8L * count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
         var iovecs = new Iovecs(iovs, count);
         if (context.Files.Get(fd) is not { } descriptor) return Errno.Badf;
         if (descriptor.Stream is not { } stream) return FileCalls.Read(caller, context, memory, descriptor, iovecs, null, resultPtr);
@@ -241,7 +243,7 @@ internal static class WasiPreview1
         if (context.Files.Get(fd) is not { } descriptor) return Errno.Badf;
         if (descriptor.Stream is not null) return Errno.Spipe;
         if ((uint)count > HostCallLimits.MaxIovecs || offset < 0) return Errno.Inval;
-        if (!GuestMemory.TryGet(caller, out var memory) || !memory.Contains(iovs, 8L * count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out var memory) || !memory.Contains(iovs, 8L * count) || !memory.Contains(resultPtr, 4)) return Errno.Fault;
         var iovecs = new Iovecs(iovs, count);
         return write
             ? FileCalls.Write(caller, context, memory, descriptor, iovecs, offset, resultPtr)
@@ -249,11 +251,11 @@ internal static class WasiPreview1
     }
 
     private static int FdReaddir(Caller caller, WasiContext context, int fd, int buffer, int length, long cookie, int resultPtr) =>
-        GuestMemory.TryGet(caller, out var memory) ? FileCalls.Readdir(caller, context, memory, fd, buffer, length, cookie, resultPtr) : Errno.Fault;
+        GuestMemory.TryGet(caller, context, out var memory) ? FileCalls.Readdir(caller, context, memory, fd, buffer, length, cookie, resultPtr) : Errno.Fault;
 
     private static int FdFdstatGet(Caller caller, WasiContext context, int fd, int resultPtr)
     {
-        if (!GuestMemory.TryGet(caller, out var memory)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out var memory)) return Errno.Fault;
         if (context.Files.Get(fd) is not { } descriptor) return Errno.Badf;
         if (descriptor.Stream is not { } stream) return FileCalls.FdstatGet(memory, descriptor, resultPtr);
         if (!memory.Contains(resultPtr, 24)) return Errno.Fault;
@@ -269,7 +271,7 @@ internal static class WasiPreview1
 
     private static int FdFilestatGet(Caller caller, WasiContext context, int fd, int resultPtr)
     {
-        if (!GuestMemory.TryGet(caller, out var memory)) return Errno.Fault;
+        if (!GuestMemory.TryGet(caller, context, out var memory)) return Errno.Fault;
         if (context.Files.Get(fd) is not { } descriptor) return Errno.Badf;
         if (descriptor.Stream is null) return FileCalls.FilestatGet(memory, descriptor, resultPtr);
         if (!memory.Contains(resultPtr, 64)) return Errno.Fault;

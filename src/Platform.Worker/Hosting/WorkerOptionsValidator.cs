@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Options;
 using Platform.Hosting;
 using Platform.Hosting.Listeners;
+using Platform.Runtime;
 
 namespace Platform.Worker.Hosting;
 
-internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+internal sealed class WorkerOptionsValidator(WasmEngine engine) : IValidateOptions<WorkerOptions>
 {
     public const int MaxWorkerIdLength = 64;
 
@@ -25,6 +26,8 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             failures.Add($"Platform:WorkerId must be 1 to {MaxWorkerIdLength} letters, digits, '.', '_' or '-'.");
         if (options.MaxConcurrentInvocations < 1)
             failures.Add("Platform:MaxConcurrentInvocations must be at least 1.");
+        if (engine.Options.UsePoolingAllocator && options.MaxConcurrentInvocations > engine.Options.PoolingMaxInstances)
+            failures.Add($"Platform:MaxConcurrentInvocations ({options.MaxConcurrentInvocations}) must not exceed the sandbox pool, Platform:Runtime:PoolingMaxInstances ({engine.Options.PoolingMaxInstances}).");
         if (options.QueueTimeout < TimeSpan.Zero || options.QueueTimeout > TimeSpan.FromSeconds(10))
             failures.Add("Platform:QueueTimeout must be between 0 and 10 seconds.");
         if (options.MaxQueuedInvocations is < 0)
