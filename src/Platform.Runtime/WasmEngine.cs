@@ -39,10 +39,10 @@ public sealed class WasmEngine : IDisposable
     }
 
     /// <summary>
-    /// The engine of a compiler process: one core per compile, since the budget is CPU time and
-    /// a compile must not take both cores of a small worker.
+    /// The engine of a compiler process: parallel compilation on, its threads bounded by the
+    /// process's <c>RAYON_NUM_THREADS</c> (<see cref="Compilation.CompileBudget.ThreadsPerCompile"/>).
     /// </summary>
-    internal static WasmEngine ForCompilerProcess(RuntimeOptions options) => new(options, null, parallelCompilation: false);
+    internal static WasmEngine ForCompilerProcess(RuntimeOptions options) => new(options, null, parallelCompilation: true);
 
     /// <summary>The clock behind the epoch ticker and the guests' realtime clock.</summary>
     internal TimeProvider Time { get; }
