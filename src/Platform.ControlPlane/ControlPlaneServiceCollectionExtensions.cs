@@ -81,10 +81,12 @@ public static class ControlPlaneServiceCollectionExtensions
 
         services.AddSandboxEngine(configuration);
         services.AddCompileBudget(configuration);
+        services.AddHostedService<Hosting.CompilerStartAhead>();
         services.AddArtifactSigning(configuration);
         services.TryAddSingleton(sp => new ModuleValidator(sp.GetRequiredService<WasmEngine>(), sp.GetRequiredService<IModuleCompiler>()));
         services.AddSingleton<ModuleCheck>();
         services.AddSingleton<Preinit.ModulePreinit>();
+        services.AddSingleton<FunctionDeployment>();
         services.AddCluster(configuration);
         services.AddUsage(configuration);
         services.AddHistory(configuration);

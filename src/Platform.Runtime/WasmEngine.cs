@@ -17,17 +17,12 @@ public sealed class WasmEngine : IDisposable
     private readonly EpochTicker _epochTicker;
 
     public WasmEngine(RuntimeOptions options, TimeProvider? timeProvider = null)
-        : this(options, timeProvider, parallelCompilation: true)
-    {
-    }
-
-    private WasmEngine(RuntimeOptions options, TimeProvider? timeProvider, bool parallelCompilation)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
 
-        var config = CreateConfig(options).WithParallelCompilation(parallelCompilation);
+        var config = CreateConfig(options).WithParallelCompilation(true);
         Engine = CreateEngine(config, options);
         Linker = new Linker(Engine);
         WasiPreview1.Define(Linker);
@@ -40,11 +35,11 @@ public sealed class WasmEngine : IDisposable
     }
 
     /// <summary>
-    /// The engine of a compiler process: one core per compile, since the budget is CPU time and
-    /// a compile must not take both cores of a small worker; one sandbox at a time (a
-    /// pre-initialisation), so a pool of one.
+    /// The engine of a compiler process: parallel compilation on, its threads bounded by the
+    /// process's <c>RAYON_NUM_THREADS</c> (<see cref="Compilation.CompileBudget.ThreadsPerCompile"/>);
+    /// one sandbox at a time (a pre-initialisation), so a pool of one.
     /// </summary>
-    internal static WasmEngine ForCompilerProcess(RuntimeOptions options) => new(options.WithPoolingMaxInstances(1), null, parallelCompilation: false);
+    internal static WasmEngine ForCompilerProcess(RuntimeOptions options) => new(options.WithPoolingMaxInstances(1));
 
     /// <summary>The clock behind the epoch ticker and the guests' realtime clock.</summary>
     internal TimeProvider Time { get; }

@@ -67,6 +67,53 @@ public sealed class CompileBudgetTests : IDisposable
     }
 
     [Fact]
+    public async Task StartAhead_TheNextCompileTakesTheProcessStartedAhead()
+    {
+        using var compiler = Compiler();
+
+        compiler.StartAhead();
+        compiler.StartAhead(); // one in flight is enough
+        var artifact = await compiler.CompileAsync(Binary(Wat.Hello), null, CancellationToken.None).WaitAsync(Generous);
+
+        Assert.NotEmpty(artifact);
+        Assert.Equal(1, compiler.ProcessesStarted);
+    }
+
+    [Fact]
+    public async Task StartAhead_Off_StartsNothingUntilACompileNeedsIt()
+    {
+        using var compiler = Compiler(budget => budget.StartAhead = false);
+
+        compiler.StartAhead();
+        Assert.Equal(0, compiler.ProcessesStarted);
+        await compiler.CompileAsync(Binary(Wat.Hello), null, CancellationToken.None).WaitAsync(Generous);
+        Assert.Equal(1, compiler.ProcessesStarted);
+    }
+
+    [Fact]
+    public async Task ThreadsPerCompile_OneOrTwoThreads_TheSameArtifact()
+    {
+        using var oneThread = Compiler(budget => budget.ThreadsPerCompile = 1);
+        using var twoThreads = Compiler(budget => budget.ThreadsPerCompile = 2);
+        var module = GuestModules.Bytes("hello");
+
+        var single = await oneThread.CompileAsync(module, null, CancellationToken.None).WaitAsync(Generous);
+        var parallel = await twoThreads.CompileAsync(module, null, CancellationToken.None).WaitAsync(Generous);
+
+        // Parallel compilation changes how long a compile takes, never the code: artifacts stay interchangeable.
+        Assert.Equal(single, parallel);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void ThreadsPerCompile_BelowOne_Refused(int threads)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CompileBudget { ThreadsPerCompile = threads }.Validate());
+        Assert.Equal(nameof(CompileBudget.ThreadsPerCompile), error.ParamName);
+    }
+
+    [Fact]
     public async Task CompileAsync_BombOverMemoryBudget_KilledAndInvalidNamingTheLimit()
     {
         using var compiler = Compiler(budget =>

@@ -15,7 +15,7 @@ using V1 = Platform.Contracts.V1;
 namespace Platform.ControlPlane.Functions;
 
 /// <summary><c>platform.v1.FunctionService</c>: the tenant operations of <see cref="FunctionRest"/> over gRPC.</summary>
-internal sealed class FunctionGrpcService(TenantStore tenants, ITenantDirectory directory, ManagementLimits limits, FunctionStore store, ModuleCheck check, Preinit.ModulePreinit preinit, ModulePusher pusher) : V1.FunctionService.FunctionServiceBase
+internal sealed class FunctionGrpcService(TenantStore tenants, ITenantDirectory directory, ManagementLimits limits, FunctionStore store, FunctionDeployment deployment) : V1.FunctionService.FunctionServiceBase
 {
     public const int DownloadChunkBytes = 64 * 1024;
 
@@ -63,12 +63,7 @@ internal sealed class FunctionGrpcService(TenantStore tenants, ITenantDirectory 
             assets = await AssetUpload.ReadAsync(archive, quotas, token);
         }
 
-        var module = await check.ValidateAsync(collected.GetBuffer().AsMemory(0, (int)collected.Length), quotas.MaxModuleBytes, caller.TenantId, token);
-        var snapshot = await preinit.RunAsync(module, caller, name, config, quotas, token);
-        var version = await store.DeployAsync(caller.TenantId, name, module, snapshot, assets, config, quotas, token);
-        // Answered once the function is ready on the workers placement assigned (each push bounded by Platform:Cluster:PushTimeout).
-        var running = snapshot?.Module ?? module;
-        await pusher.PushAsync(new ModuleContent(running.Sha256, running.Bytes), token);
+        var version = await deployment.DeployAsync(caller, name, collected.GetBuffer().AsMemory(0, (int)collected.Length), config, assets, quotas, token);
         return ProtoMapping.ToProto(version);
     }
 

@@ -57,10 +57,7 @@ internal static class FunctionRest
         string name,
         HttpContext http,
         TenantStore tenants,
-        FunctionStore store,
-        ModuleCheck check,
-        Preinit.ModulePreinit preinit,
-        ModulePusher pusher,
+        FunctionDeployment deployment,
         IOptions<ControlPlaneOptions> options,
         CancellationToken cancellationToken)
     {
@@ -70,12 +67,7 @@ internal static class FunctionRest
             ?? throw new PlatformException(ErrorCode.Unauthenticated, "the key's tenant no longer exists");
         var (source, configInput, assets) = await ModuleUpload.ReadAsync(http.Request, quotas, options.Value.MultipartOverheadBytes, cancellationToken);
         var config = (configInput ?? new FunctionConfigInput()).Validate(quotas);
-        var module = await check.ValidateAsync(source, quotas.MaxModuleBytes, caller.TenantId, cancellationToken);
-        var snapshot = await preinit.RunAsync(module, caller, name, config, quotas, cancellationToken);
-        var version = await store.DeployAsync(caller.TenantId, name, module, snapshot, assets, config, quotas, cancellationToken);
-        // Answered once the function is ready on the workers placement assigned (each push bounded by Platform:Cluster:PushTimeout).
-        var running = snapshot?.Module ?? module;
-        await pusher.PushAsync(new ModuleContent(running.Sha256, running.Bytes), cancellationToken);
+        var version = await deployment.DeployAsync(caller, name, source, config, assets, quotas, cancellationToken);
         return TypedResults.Json(version, ApiJson.Options, statusCode: StatusCodes.Status201Created)
             .WithLocation($"/v1/functions/{name}/versions/{version.Version}/module");
     }

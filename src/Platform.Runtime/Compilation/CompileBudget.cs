@@ -33,8 +33,22 @@ public sealed class CompileBudget
     /// <summary>Resident memory added per MiB of module on top of <see cref="MaxMemoryMb"/>. Default 64 MiB.</summary>
     public int MemoryMbPerMiB { get; set; } = 64;
 
-    /// <summary>Compiles at once in this process (each in its own compiler process, one core each). Default 2.</summary>
+    /// <summary>Compiles at once in this process, each in its own compiler process. Default 2.</summary>
     public int Concurrency { get; set; } = 2;
+
+    /// <summary>
+    /// Threads one compile may use (Cranelift compiles a module's functions in parallel). Default:
+    /// the processor count, so an upload waits about a compile divided by the cores; the CPU budget
+    /// counts every thread, and the compiler's low priority keeps invocations first. 1 compiles on one core.
+    /// </summary>
+    public int ThreadsPerCompile { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Keep a compiler process started ahead: one at the control plane's start, and a replacement
+    /// in the background whenever one is killed (a compile over budget, a cancelled upload), so an
+    /// upload does not wait for a process to start. Default true.
+    /// </summary>
+    public bool StartAhead { get; set; } = true;
 
     /// <summary>Compiles allowed to wait for a compiler; one more is refused at once. Default 64.</summary>
     public int MaxQueued { get; set; } = 64;
@@ -52,6 +66,8 @@ public sealed class CompileBudget
             WallTimePerMiB = TimeSpan.Zero,
             MemoryMbPerMiB = 0,
             Concurrency = Concurrency,
+            ThreadsPerCompile = ThreadsPerCompile,
+            StartAhead = StartAhead,
             MaxQueued = MaxQueued,
         };
     }
@@ -64,6 +80,7 @@ public sealed class CompileBudget
         if (MaxCpuTime <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxCpuTime), MaxCpuTime, "must be positive");
         if (MaxWallTime < MaxCpuTime) throw new ArgumentOutOfRangeException(nameof(MaxWallTime), MaxWallTime, "must be at least MaxCpuTime");
         if (MaxMemoryMb < 128) throw new ArgumentOutOfRangeException(nameof(MaxMemoryMb), MaxMemoryMb, "must be at least 128 (the compiler's own runtime needs about 60 MiB)");
+        if (ThreadsPerCompile < 1) throw new ArgumentOutOfRangeException(nameof(ThreadsPerCompile), ThreadsPerCompile, "must be at least 1");
         if (Concurrency < 1) throw new ArgumentOutOfRangeException(nameof(Concurrency), Concurrency, "must be at least 1");
         if (MaxQueued < 0) throw new ArgumentOutOfRangeException(nameof(MaxQueued), MaxQueued, "must not be negative");
     }

@@ -22,7 +22,7 @@ internal sealed class CompilerProcess : IDisposable
     /// <summary>False once the process died or was killed: it is never used again.</summary>
     public bool IsUsable => !_process.HasExited;
 
-    public static async Task<CompilerProcess> StartAsync(string optionsJson, string fingerprint, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<CompilerProcess> StartAsync(string optionsJson, string fingerprint, int threads, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var compilerPath = Path.Combine(AppContext.BaseDirectory, "Platform.Compiler.dll");
         if (!File.Exists(compilerPath))
@@ -40,6 +40,8 @@ internal sealed class CompilerProcess : IDisposable
         // A small workstation GC: the compiler's memory is Cranelift's, not the managed heap's.
         start.Environment["DOTNET_gcServer"] = "0";
         start.Environment["DOTNET_GCHeapHardLimit"] = "0x10000000";
+        // Wasmtime's parallel compilation runs on rayon's global pool, which takes its size from here.
+        start.Environment["RAYON_NUM_THREADS"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var process = Process.Start(start) ?? throw new CompilerUnavailableException("the compiler process did not start");
         var compiler = new CompilerProcess(process);

@@ -19,6 +19,8 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
     private readonly PartitionGate _partitions = new();
     private readonly CancellationTokenSource _disposed = new();
     private int _admitted;
+    private readonly Lock _aheadLock = new();
+    private Task<CompilerProcess?>? _ahead;
     private long _started;
     private long _killed;
 
@@ -90,11 +92,48 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
         }
     }
 
+    /// <summary>
+    /// With <see cref="CompileBudget.StartAhead"/>, starts a compiler process in the background when
+    /// none is idle or starting, for the next compile to take; a start that fails is left to that compile.
+    /// </summary>
+    public void StartAhead()
+    {
+        lock (_aheadLock)
+        {
+            if (!_budget.StartAhead || _disposed.IsCancellationRequested || !_idle.IsEmpty || _ahead is not null) return;
+            Interlocked.Increment(ref _started);
+            _ahead = StartQuietlyAsync();
+        }
+    }
+
+    private async Task<CompilerProcess?> StartQuietlyAsync()
+    {
+        try
+        {
+            return await CompilerProcess.StartAsync(_optionsJson, _fingerprint, _budget.ThreadsPerCompile, StartTimeout, _disposed.Token);
+        }
+        catch (Exception ex) when (ex is CompilerUnavailableException or OperationCanceledException or ObjectDisposedException)
+        {
+            return null; // the compile that wanted it starts its own and reports what stops it
+        }
+    }
+
+    private Task<CompilerProcess?>? TakeAhead()
+    {
+        lock (_aheadLock)
+        {
+            var ahead = _ahead;
+            _ahead = null;
+            return ahead;
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed.IsCancellationRequested) return;
         _disposed.Cancel();
         while (_idle.TryTake(out var process)) process.Dispose();
+        TakeAhead()?.ContinueWith(static started => started.Result?.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         _disposed.Dispose();
     }
 
@@ -123,6 +162,7 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
             {
                 if (!keep) Interlocked.Increment(ref _killed);
                 process.Dispose();
+                StartAhead();
             }
         }
     }
@@ -135,7 +175,14 @@ public sealed class IsolatedCompiler : IModuleCompiler, IDisposable
             idle.Dispose();
         }
 
+        // A process started ahead is awaited rather than raced with a second start.
+        if (TakeAhead() is { } ahead && await ahead is { } started)
+        {
+            if (started.IsUsable) return started;
+            started.Dispose();
+        }
+
         Interlocked.Increment(ref _started);
-        return await CompilerProcess.StartAsync(_optionsJson, _fingerprint, StartTimeout, cancellationToken);
+        return await CompilerProcess.StartAsync(_optionsJson, _fingerprint, _budget.ThreadsPerCompile, StartTimeout, cancellationToken);
     }
 }

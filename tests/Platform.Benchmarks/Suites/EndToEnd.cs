@@ -551,20 +551,34 @@ internal static partial class EndToEnd
             ]);
         }
 
-        // The compile work on the path, in this process, for reference.
+        // The compile work on the path, in this process, for reference: the upload's compile on every core
+        // (the default) and on one (Platform:Compile:ThreadsPerCompile=1, the previous default), interleaved.
         using var engine = new WasmEngine(new RuntimeOptions { CacheDir = Path.Combine(Path.GetTempPath(), "platform-bench", Guid.NewGuid().ToString("N")) });
         using var compiler = new Platform.Runtime.Compilation.IsolatedCompiler(engine, new Platform.Runtime.Compilation.CompileBudget());
+        using var oneCoreCompiler = new Platform.Runtime.Compilation.IsolatedCompiler(engine, new Platform.Runtime.Compilation.CompileBudget { ThreadsPerCompile = 1 });
         var validator = new ModuleValidator(engine, compiler);
+        var oneCoreValidator = new ModuleValidator(engine, oneCoreCompiler);
         var validate = new List<double>();
+        var validateOneCore = new List<double>();
         var validateOnly = new List<double>();
         var compile = new List<double>();
-        for (var i = 0; i < 5; i++)
+        static double Timed(ModuleValidator validator, byte[] module)
         {
-            var module = WithCustomSection(hello, "platform-bench-nonce", Encoding.UTF8.GetBytes($"{nonce}-ref-{i}"));
             var t = Stopwatch.GetTimestamp();
             if (!validator.ValidateAsync(module, ModuleLimits.Default, null, CancellationToken.None).GetAwaiter().GetResult().IsValid) throw new InvalidOperationException("the module did not validate");
-            validate.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-            t = Stopwatch.GetTimestamp();
+            return Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        }
+
+        for (var i = -1; i < 7; i++)
+        {
+            var module = WithCustomSection(hello, "platform-bench-nonce", Encoding.UTF8.GetBytes($"{nonce}-ref-{i}"));
+            var oneCore = WithCustomSection(hello, "platform-bench-nonce", Encoding.UTF8.GetBytes($"{nonce}-ref1-{i}"));
+            var parallel = Timed(validator, module);
+            var single = Timed(oneCoreValidator, oneCore);
+            if (i < 0) continue; // the first starts both compiler processes
+            validate.Add(parallel);
+            validateOneCore.Add(single);
+            var t = Stopwatch.GetTimestamp();
             if (Wasmtime.Module.Validate(engine.Engine, module) is { } error) throw new InvalidOperationException(error);
             validateOnly.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             t = Stopwatch.GetTimestamp();
@@ -583,7 +597,8 @@ internal static partial class EndToEnd
             + "the workers' loads of the control plane's signed artifact from `platform_artifact_loads_total{result=\"loaded\"}`. The PUT answers once the pushes ended.");
         report.Table(["rep", "module", "PUT ms", "PUT→200 ms", "upload→first 200 ms", "invoke attempts", "served by", "sandbox ms", "worker fetched on demand (ms)", "push compile ms (replicas)", "next invoke ms", "compiles: control plane + workers", "artifact loads"], rows);
         report.Paragraph($"Upload → first successful invoke: median **{Median(findings.ColdMs):0.0} ms** (range {findings.ColdMs.Min():0.0}–{findings.ColdMs.Max():0.0}, {findings.ColdMs.Count} repetitions). "
-            + $"In this process, the same module: `ModuleValidator.ValidateAsync` (what the control plane runs on upload: a full Cranelift compile in a compiler process) median {Median(validate):0.0} ms, "
+            + $"In this process, the same module, 7 interleaved pairs: `ModuleValidator.ValidateAsync` (what the control plane runs on upload: a full Cranelift compile in a compiler process) "
+            + $"on {Environment.ProcessorCount} threads (the default) median {Median(validate):0.0} ms ({validate.Min():0.0}–{validate.Max():0.0}), on one thread (`Platform:Compile:ThreadsPerCompile=1`) {Median(validateOneCore):0.0} ms ({validateOneCore.Min():0.0}–{validateOneCore.Max():0.0}); "
             + $"`ArtifactCache.GetOrCompileAsync` (what a worker runs: compile + serialize in a compiler process, deserialize, write) median {Median(compile):0.0} ms; "
             + $"Wasmtime's `Module.Validate` (validation without compiling) median {Median(validateOnly):0.00} ms.");
     }
