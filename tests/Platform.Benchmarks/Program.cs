@@ -13,11 +13,15 @@ using Platform.Testing;
 //   --latency    only the in-process invocation latency suite; its section replaces the one in the file
 //   --all        in-process and end-to-end, one file
 //   --cold       only the end-to-end cold-start row (one `dev` platform), written to results-cold.md
-//   --restart    only the first invoke after a worker restart, with and without the worker's warm-up; printed, no file written
+//   --restart    only the first invoke after a worker restart, with and without the worker's warm-up, written to results-restart.md
 if (args.Contains(FloorServer.Argument)) return await FloorServer.RunAsync();
 if (args.Contains("--restart"))
 {
-    await EndToEnd.RunRestartAsync(new Report(), args.Contains("--quick"));
+    var restartReport = new Report();
+    await EndToEnd.RunRestartAsync(restartReport, args.Contains("--quick"));
+    var restartFile = Path.Combine(GuestModules.RepositoryRoot, "tests", "Platform.Benchmarks", "results-restart.md");
+    await File.WriteAllTextAsync(restartFile, Machine.Describe().TrimEnd('\n') + "\n\n" + restartReport.Markdown);
+    Console.WriteLine($"Results written to {Path.GetRelativePath(Environment.CurrentDirectory, restartFile)}");
     return 0;
 }
 
