@@ -706,17 +706,39 @@ internal static partial class EndToEnd
 
     // ---------------------------------------------------------------- worker restart
 
+    /// <summary>
+    /// Topology B: a control plane and ONE worker as separate processes, the benchmark tenant's
+    /// limits lifted, <see cref="Function"/> deployed and answering. The caller disposes both.
+    /// </summary>
+    private static async Task<(ProcessCluster Split, PlatformApi Api, Deployed Deployed)> StartTopologyBAsync(byte[] wat, string[]? workerArguments = null)
+    {
+        var split = await ProcessCluster.CreateAsync(workers: 1, workerArguments: workerArguments);
+        PlatformApi? api = null;
+        try
+        {
+            await split.StartControlPlaneAsync();
+            api = split.AdminApi();
+            await api.CreateTenantAsync("bench");
+            await api.LiftRateLimitsAsync("bench");
+            split.StartWorker(0);
+            await UntilRegisteredAsync(api, split, DateTimeOffset.MinValue, TimeSpan.FromMinutes(1));
+            var deployed = await api.DeployAsync(Function, wat, "text/plain");
+            await UntilOkAsync(api, Function, TimeSpan.FromSeconds(30));
+            return (split, api, deployed);
+        }
+        catch
+        {
+            api?.Dispose();
+            await split.DisposeAsync();
+            throw;
+        }
+    }
+
     private static async Task WorkerRestartAsync(Report report, Settings settings, Findings findings, byte[] wat)
     {
-        await using var split = await ProcessCluster.CreateAsync(workers: 1, workerArguments: ["--Logging:LogLevel:Platform.Worker.Modules=Information"]);
-        await split.StartControlPlaneAsync();
-        using var api = split.AdminApi();
-        await api.CreateTenantAsync("bench");
-        await api.LiftRateLimitsAsync("bench");
-        split.StartWorker(0);
-        await UntilRegisteredAsync(api, split, DateTimeOffset.MinValue, TimeSpan.FromMinutes(1));
-        var deployed = await api.DeployAsync(Function, wat, "text/plain");
-        await UntilOkAsync(api, Function, TimeSpan.FromSeconds(30));
+        var (split, api, deployed) = await StartTopologyBAsync(wat, ["--Logging:LogLevel:Platform.Worker.Modules=Information"]);
+        await using var cluster = split;
+        using var admin = api;
 
         // Warm figures on this topology, for comparison with the first invoke after a restart, and
         // the CPU of each process per invocation (the control plane and the worker apart).

@@ -26,15 +26,9 @@ internal static partial class EndToEnd
         ];
 
         var wat = await File.ReadAllBytesAsync(Path.Combine(GuestModules.RepositoryRoot, "examples", "wat", "hello.wat"));
-        await using var split = await ProcessCluster.CreateAsync(workers: 1);
-        await split.StartControlPlaneAsync();
-        using var api = split.AdminApi();
-        await api.CreateTenantAsync("bench");
-        await api.LiftRateLimitsAsync("bench");
-        split.StartWorker(0);
-        await UntilRegisteredAsync(api, split, DateTimeOffset.MinValue, TimeSpan.FromMinutes(1));
-        await api.DeployAsync(Function, wat, "text/plain");
-        await UntilOkAsync(api, Function, TimeSpan.FromSeconds(30));
+        var (split, api, _) = await StartTopologyBAsync(wat);
+        await using var cluster = split;
+        using var admin = api;
         // The control plane warm, as it is when one of its workers restarts.
         for (var i = 0; i < 500; i++) await api.InvokeAsync(Function, Input);
 
